@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS events.file_ledger (
     path           VARCHAR NOT NULL,         -- path relative to the raw dir, '/' separated
     source         VARCHAR NOT NULL,         -- contract name
     source_kind    VARCHAR NOT NULL,         -- complaints | inspections | sensors | facilities | registry ...
+    contract_sha256 VARCHAR NOT NULL,        -- the contract version that read it
     size_bytes     BIGINT NOT NULL,
     encoding       VARCHAR,                  -- detected encoding (utf-8, utf-8-sig, gb18030, utf-16, binary)
     rows_in_file   BIGINT,

@@ -1,0 +1,124 @@
+"""Fingerprint raw files and decode text strictly over an ordered list of candidate encodings.
+
+FAILURE_CLASSES.md #8: DuckDB reads only UTF-8 (its GBK support needs an extension download that is
+impossible offline), so text is decoded here, in Python, with strict error handling: a candidate either
+decodes every byte or is discarded; nothing is ever replaced or ignored. A file that is not UTF-8 is
+transcoded once into a UTF-8 temporary file that DuckDB then reads.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class DecodeError(ValueError):
+    """No candidate encoding decodes the file; the message gives each candidate's failing byte offset."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Content identity of a file: sha256 (hex), size in bytes and physical line count."""
+
+    sha256: str
+    size_bytes: int
+    lines: int
+    ends_with_newline: bool
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """Hash ``path`` and count its lines in one streaming pass (constant memory).
+
+    ``lines`` counts ``\\n`` terminators plus one for a last line without a terminator.
+    """
+    h = hashlib.sha256()
+    size = 0
+    newlines = 0
+    last = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    ends = last == b"\n"
+    return Fingerprint(h.hexdigest(), size, newlines + (1 if size and not ends else 0), ends)
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def _decodes(path: Path, encoding: str) -> int | None:
+    """Return None when ``path`` decodes fully under ``encoding``, else the absolute failing byte offset."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            final = not chunk
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                return offset - pending + exc.start
+            if final:
+                return None
+            offset += len(chunk)
+
+
+def detect_encoding(path: Path, candidates: list[str]) -> str:
+    """Return the first candidate that strictly decodes the whole file.
+
+    A byte-order mark decides first (UTF-8 BOM -> ``utf-8-sig``, UTF-16 BOMs -> ``utf-16``). UTF-16
+    without a BOM is never guessed (almost any even-length byte string "decodes" as UTF-16).
+
+    Raises:
+        DecodeError: no candidate fits; names each candidate and the byte offset where it failed.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    bom = _bom_encoding(head)
+    if bom:
+        failed_at = _decodes(path, bom)
+        if failed_at is None:
+            return bom
+        raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} is invalid {bom}")
+    failures = []
+    for enc in candidates:
+        if codecs.lookup(enc).name.startswith("utf-16"):
+            failures.append(f"{enc}: no byte-order mark")
+            continue
+        if codecs.lookup(enc).name == "utf-8-sig":
+            enc = "utf-8"  # without a BOM, utf-8-sig is plain UTF-8
+        failed_at = _decodes(path, enc)
+        if failed_at is None:
+            return enc
+        failures.append(f"{enc}: invalid byte at offset {failed_at}")
+    raise DecodeError(f"{path.name}: decodes under none of the candidate encodings ({'; '.join(failures)})")
+
+
+def transcode_to_utf8(path: Path, encoding: str, dest: Path) -> Path:
+    """Write ``path`` decoded from ``encoding`` as UTF-8 (no BOM) to ``dest``; return ``dest``.
+
+    Streaming, constant memory. Line endings are kept byte for byte, so physical line numbers agree.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("rb") as src, dest.open("w", encoding="utf-8", newline="") as out:
+        while chunk := src.read(CHUNK):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+    return dest

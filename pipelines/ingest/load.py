@@ -1,0 +1,272 @@
+"""Load raw files into the event store, one transaction per file (the ingest driver).
+
+For each file matched by a contract (docs/contracts.md): fingerprint -> skip if this content was
+already loaded -> land -> type and check -> drop declared duplicates -> append events, readings and
+rejected rows -> ledger row -> commit. Every record of a file is either loaded or recorded in
+``events.rejected_rows`` with its line and reason, so ``rows_in_file = rows_loaded + rows_rejected``.
+A file that cannot be read at all (undecodable, no header, missing required column) gets a ledger row
+with status ``rejected_file`` and an error naming file, line and reason; the rest of the batch loads.
+A changed file at the same path supersedes the earlier load in the same transaction (both stay in
+the history; projections use the newest).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from pipelines.eventstore.store import active_load_for_path
+from pipelines.ingest.contract import Contract, ContractError, load_contracts
+from pipelines.ingest.decode import DecodeError, fingerprint
+from pipelines.ingest.events_sql import event_select, readings_select
+from pipelines.ingest.header import HeaderError, resolve_header
+from pipelines.ingest.land import Landed, LandingError, land_file
+from pipelines.ingest.typing_sql import typed_select
+
+log = logging.getLogger(__name__)
+IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
+
+
+@dataclass
+class FileResult:
+    """Outcome of one file. ``skipped``: the same content (sha256) was already handled by this contract."""
+
+    path: str
+    source: str
+    status: str
+    encoding: str | None = None
+    rows_in_file: int | None = None
+    rows_loaded: int | None = None
+    rows_rejected: int | None = None
+    events_written: int = 0
+    readings_written: int = 0
+    error: str | None = None
+    skipped: bool = False
+    load_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """JSON-ready dict of all fields."""
+        return asdict(self)
+
+
+def _raw_files(raw_dir: Path) -> list[Path]:
+    out = []
+    for root, dirs, files in os.walk(raw_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            if name.startswith(".") or p.suffix.lower() in IGNORED_SUFFIXES:
+                continue
+            out.append(p)
+    return out
+
+
+def plan(raw_dir: Path, contracts: list[Contract] | None = None) -> tuple[list[tuple[Path, Contract]], list[Path]]:
+    """Match every file under ``raw_dir`` to its contract.
+
+    Returns (matched pairs in path order, unmatched files). Documentation files (.md, .txt, .yaml) and
+    hidden files are ignored.
+
+    Raises:
+        ContractError: a file matches more than one contract.
+    """
+    contracts = load_contracts() if contracts is None else contracts
+    matched, unmatched = [], []
+    for p in _raw_files(raw_dir):
+        rel = p.relative_to(raw_dir).as_posix()
+        hits = [c for c in contracts if c.matches(rel)]
+        if len(hits) > 1:
+            raise ContractError(f"{rel} matches several contracts: {', '.join(c.source for c in hits)}")
+        if hits:
+            matched.append((p, hits[0]))
+        else:
+            unmatched.append(p)
+    return matched, unmatched
+
+
+def unmatched_files(raw_dir: Path) -> list[str]:
+    """Paths (relative to ``raw_dir``) that no contract matches: reported, never loaded."""
+    return [p.relative_to(raw_dir).as_posix() for p in plan(raw_dir)[1]]
+
+
+def ingest_kind(con: duckdb.DuckDBPyConnection, raw_dir: Path, kind: str,
+                recorded_at: datetime | None = None) -> list[FileResult]:
+    """Load every not-yet-loaded file of contracts of ``kind`` under ``raw_dir``.
+
+    ``recorded_at`` (aware datetime) stamps the loads; default now. Returns one result per matched file.
+    """
+    raw_dir = Path(raw_dir).resolve()
+    pairs, _ = plan(raw_dir)
+    return [ingest_file(con, raw_dir, p, c, recorded_at) for p, c in pairs if c.kind == kind]
+
+
+def _previous(con, sha: str, contract: Contract) -> tuple | None:
+    return con.execute(
+        """SELECT load_id, status, encoding, rows_in_file, rows_loaded, rows_rejected, events_written,
+                  readings_written, error
+           FROM events.file_ledger
+           WHERE sha256 = ? AND (status = 'loaded' OR contract_sha256 = ?)
+           ORDER BY recorded_at DESC LIMIT 1""",
+        [sha, contract.sha256],
+    ).fetchone()
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contract: Contract,
+                recorded_at: datetime | None = None) -> FileResult:
+    """Load one file per ``contract`` in one transaction; see the module docstring."""
+    rel = path.relative_to(raw_dir).as_posix()
+    fp = fingerprint(path)
+    prev = _previous(con, fp.sha256, contract)
+    if prev:
+        return FileResult(rel, contract.source, prev[1], prev[2], prev[3], prev[4], prev[5], prev[6] or 0,
+                          prev[7] or 0, prev[8], skipped=True, load_id=prev[0])
+    started = datetime.now(timezone.utc)
+    recorded = recorded_at or started
+    if recorded.tzinfo is None:
+        raise ValueError("recorded_at must be timezone-aware")
+    load_id = f"L{recorded.astimezone(timezone.utc):%Y%m%dT%H%M%S%fZ}-{fp.sha256[:10]}"
+    prefix = f"ld_{fp.sha256[:12]}"
+    tmp_dir = Path(os.environ.get("CSW_INGEST_TMP", raw_dir.parent / ".ingest_tmp"))
+    result = FileResult(rel, contract.source, "loaded", load_id=load_id)
+    con.begin()
+    try:
+        _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
+        _ledger(con, result, contract, fp, started, recorded)
+        con.commit()
+        log.info("loaded %s (%s): %s rows, %s rejected, %s events, %s readings", rel, contract.source,
+                 result.rows_in_file, result.rows_rejected, result.events_written, result.readings_written)
+    except (DecodeError, LandingError, HeaderError) as exc:
+        con.rollback()
+        _file_rejected(con, result, contract, fp, started, recorded, str(exc))
+    except Exception as exc:  # a bug or an engine error: keep the batch going, record it loudly
+        con.rollback()
+        log.exception("internal error loading %s", rel)
+        _file_rejected(con, result, contract, fp, started, recorded,
+                       f"{rel}: internal error while loading: {type(exc).__name__}: {exc}")
+    finally:
+        _drop_temp(con, prefix)
+        for leftover in tmp_dir.glob(f"{prefix}*") if tmp_dir.exists() else []:
+            leftover.unlink(missing_ok=True)
+    return result
+
+
+def _file_rejected(con, result: FileResult, contract: Contract, fp, started, recorded, message: str) -> None:
+    result.status, result.error = "rejected_file", message
+    data_rows = max(0, fp.lines - contract.skip_rows - contract.header_rows) if contract.format == "csv" else 0
+    if result.rows_in_file is None:
+        result.rows_in_file = data_rows
+    result.rows_loaded, result.rows_rejected = 0, result.rows_in_file
+    result.events_written = result.readings_written = 0
+    con.begin()
+    con.execute(
+        "INSERT INTO events.rejected_rows VALUES (?, ?, ?, ?, ?, ?, 'file_rejected')",
+        [result.load_id, contract.source, result.path, None, None, message],
+    )
+    _ledger(con, result, contract, fp, started, recorded)
+    con.commit()
+    log.error("rejected file %s: %s", result.path, message)
+
+
+def _ledger(con, r: FileResult, contract: Contract, fp, started, recorded) -> None:
+    con.execute(
+        """INSERT INTO events.file_ledger (load_id, sha256, path, source, source_kind, contract_sha256, size_bytes,
+               encoding, rows_in_file, rows_loaded, rows_rejected, events_written, readings_written, status, error,
+               warnings, started_at, recorded_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [r.load_id, fp.sha256, r.path, contract.source, contract.kind, contract.sha256, fp.size_bytes, r.encoding,
+         r.rows_in_file, r.rows_loaded, r.rows_rejected, r.events_written, r.readings_written, r.status, r.error,
+         r.warnings, started, recorded],
+    )
+
+
+def _drop_temp(con, prefix: str) -> None:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ?", [f"{prefix}%"]
+    ).fetchall()
+    for (name,) in rows:
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _split_fields(contract: Contract) -> dict[str, str]:
+    r = contract.readings
+    return {r.value: r.split} if r and r.value and r.split else {}
+
+
+def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, load_id: str,
+          recorded: datetime, result: FileResult) -> None:
+    landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix)
+    result.encoding = landed.encoding
+    n_landed = con.execute(f"SELECT count(*) FROM {landed.table}").fetchone()[0]
+    n_malformed = con.execute(f"SELECT count(*) FROM {landed.rejects_table}").fetchone()[0]
+    result.rows_in_file = n_landed + n_malformed
+    header = resolve_header(landed.labels, contract, rel, landed.header_line)
+    result.warnings = header.warnings + landed.notes
+    con.execute(f"CREATE TEMP TABLE {prefix}_checked AS "
+                + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract)))
+    _rank_duplicates(con, contract, prefix)
+    src = (load_id, contract.source, rel)
+    con.execute(
+        f"""INSERT INTO events.rejected_rows
+            SELECT ?, ?, ?, _line, raw_text, reason, reason_code FROM {landed.rejects_table}
+            UNION ALL
+            SELECT ?, ?, ?, _line, _raw, _reason,
+                   CASE WHEN _reason LIKE '%required value missing%' THEN 'missing_required' ELSE 'parse_error' END
+            FROM {prefix}_checked WHERE _reason IS NOT NULL
+            UNION ALL
+            SELECT ?, ?, ?, _line, _raw, 'duplicate of line ' || _first || ' (key ' || _keytext || ')', 'duplicate'
+            FROM {prefix}_ranked WHERE _rn > 1""",
+        [*src, *src, *src],
+    )
+    con.execute(f"CREATE TEMP TABLE {prefix}_ok AS SELECT * FROM {prefix}_ranked WHERE _rn = 1")
+    result.rows_loaded = con.execute(f"SELECT count(*) FROM {prefix}_ok").fetchone()[0]
+    result.rows_rejected = result.rows_in_file - result.rows_loaded
+    ctx = {"load_id": load_id, "source_file": rel, "recorded_at": recorded.isoformat()}
+    for spec in contract.events:
+        inserted = con.execute(
+            "INSERT INTO events.events BY NAME " + event_select(contract, spec, f"{prefix}_ok", ctx)).fetchone()
+        result.events_written += inserted[0] if inserted else 0
+    if contract.readings:
+        inserted = con.execute("INSERT INTO events.sensor_readings BY NAME "
+                               + readings_select(contract, contract.readings, f"{prefix}_ok", ctx)).fetchone()
+        result.readings_written = inserted[0] if inserted else 0
+    if contract.supersede == "same_path":
+        previous = active_load_for_path(con, contract.source, rel)
+        if previous:
+            con.execute("INSERT INTO events.load_supersessions VALUES (?, ?, ?)", [previous, load_id, recorded])
+            result.warnings.append(f"supersedes load {previous} of the same path")
+
+
+def _rank_duplicates(con, contract: Contract, prefix: str) -> None:
+    """Rank clean rows within their natural key (null-safe: rows with a NULL key part are never grouped).
+
+    Creates ``<prefix>_ranked`` with ``_rn`` (1 = kept), ``_first`` (line of the kept row) and
+    ``_keytext``. Keeps the first row by line unless ``duplicates`` says otherwise.
+    """
+    keys = contract.key
+    if not keys:
+        con.execute(f"CREATE TEMP TABLE {prefix}_ranked AS SELECT *, 1 AS _rn, NULL::BIGINT AS _first, "
+                    f"NULL AS _keytext FROM {prefix}_checked WHERE _reason IS NULL")
+        return
+    dup = contract.duplicates
+    direction = "DESC" if dup and dup.keep == "last" else "ASC"
+    order = f"_line {direction}"
+    if dup and dup.order_by:
+        order = f"t_{dup.order_by} {direction} NULLS FIRST, {order}"
+    part = ", ".join(f"t_{k}" for k in keys)
+    all_present = " AND ".join(f"t_{k} IS NOT NULL" for k in keys)
+    keytext = "concat_ws(', ', " + ", ".join(f"'{k}=' || CAST(t_{k} AS VARCHAR)" for k in keys) + ")"
+    con.execute(
+        f"""CREATE TEMP TABLE {prefix}_ranked AS
+            SELECT *,
+                   CASE WHEN {all_present} THEN row_number() OVER w ELSE 1 END AS _rn,
+                   CASE WHEN {all_present} THEN first_value(_line) OVER w END AS _first,
+                   {keytext} AS _keytext
+            FROM {prefix}_checked WHERE _reason IS NULL
+            WINDOW w AS (PARTITION BY {part}, ({all_present}) ORDER BY {order})"""
+    )

@@ -1,0 +1,183 @@
+"""Type landed text columns per contract, in SQL, with a reason for every value that does not parse.
+
+Every canonical field ``f`` becomes two columns of the checked table: ``r_f`` (the trimmed raw text,
+NULL when empty) and ``t_f`` (the typed value). A row gets ``_reason`` (NULL when clean) listing each
+problem with the column and raw value, e.g. ``column created_at ('CreatedDate'): cannot parse
+'2026-02-30' as timestamp (formats %Y-%m-%d)``. Rules (docs/contracts.md, FAILURE_CLASSES.md #10, #11):
+
+- timestamps: ordered strptime formats, plus ``excel_serial`` and ``yyyymmdd``/``iso`` tokens; a value
+  that carries its own UTC offset keeps it; a naive value is read in the contract's zone; results are
+  TIMESTAMPTZ. Dates outside 1900..2100 are implausible and rejected (a year typo ``0016-09-15``).
+- ``on_error: null`` turns a parse failure into NULL instead of a reject.
+"""
+
+from __future__ import annotations
+
+from pipelines.ingest.contract import Column, Contract
+from pipelines.ingest.header import HeaderMap
+
+TRUE_VALUES = ["y", "yes", "true", "t", "1", "是", "有", "已", "√", "合格"]
+FALSE_VALUES = ["n", "no", "false", "f", "0", "否", "无", "未", "×", "不合格"]
+PLAUSIBLE = ("1900-01-01", "2100-01-01")
+_TRIM = "' \t\r\n\u3000\u00a0'"
+_OFFSET_RE = r"'(Z|[+-]\d{2}(:?\d{2})?)$'"
+
+
+def lit(value: object) -> str:
+    """A SQL literal for a Python scalar (str, int, float, bool, None)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
+def _strptime_formats(col: Column) -> tuple[list[str], bool, bool]:
+    fmts, excel, iso = [], False, not col.formats
+    for f in col.formats:
+        if f == "excel_serial":
+            excel = True
+        elif f == "yyyymmdd":
+            fmts.append("%Y%m%d")
+        elif f == "iso":
+            iso = True
+        else:
+            fmts.append(f)
+    return fmts, excel, iso
+
+
+def naive_timestamp_expr(raw: str, col: Column) -> str:
+    """SQL for a naive TIMESTAMP parsed from text expression ``raw`` by the column's formats."""
+    fmts, excel, iso = _strptime_formats(col)
+    parts = []
+    if fmts:
+        parts.append(f"try_strptime({raw}, {_list(fmts)})")
+    if iso:
+        parts.append(f"try_cast({raw} AS TIMESTAMP)")
+    if excel:
+        parts.append(
+            f"CASE WHEN regexp_full_match({raw}, '\\d{{4,6}}(\\.\\d+)?') THEN TIMESTAMP '1899-12-30' + "
+            f"to_microseconds(CAST(round(CAST({raw} AS DOUBLE) * 86400000000) AS BIGINT)) END"
+        )
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def typed_expr(raw: str, col: Column, tz: str) -> str:
+    """SQL for the typed value of text expression ``raw`` (already trimmed, NULL when empty)."""
+    t = col.type
+    if t == "string":
+        out = raw
+    elif t == "id":
+        out = f"regexp_replace({raw}, '^(-?\\d+)\\.0+$', '\\1')"
+    elif t == "int":
+        out = (f"CASE WHEN try_cast({raw} AS DOUBLE) = trunc(try_cast({raw} AS DOUBLE)) "
+               f"THEN CAST(try_cast({raw} AS DOUBLE) AS BIGINT) END")
+    elif t == "float":
+        out = f"try_cast({raw} AS DOUBLE)"
+    elif t == "bool":
+        trues = [v.casefold() for v in (col.true_values or TRUE_VALUES)]
+        falses = [v.casefold() for v in (col.false_values or FALSE_VALUES)]
+        out = (f"CASE WHEN lower({raw}) IN ({', '.join(lit(v) for v in trues)}) THEN true "
+               f"WHEN lower({raw}) IN ({', '.join(lit(v) for v in falses)}) THEN false END")
+    elif t in ("date", "timestamp", "timestamptz"):
+        naive = naive_timestamp_expr(raw, col)
+        tstz = (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                f"ELSE timezone({lit(tz)}, {naive}) END")
+        out = f"CAST({naive} AS DATE)" if t == "date" else tstz
+        lo, hi = PLAUSIBLE
+        if t == "date":
+            out = f"(SELECT CASE WHEN d >= DATE '{lo}' AND d < DATE '{hi}' THEN d END FROM (SELECT {out} AS d))"
+        else:
+            out = (f"(SELECT CASE WHEN x >= TIMESTAMPTZ '{lo} 00:00:00+00' AND x < TIMESTAMPTZ '{hi} 00:00:00+00' "
+                   f"THEN x END FROM (SELECT {out} AS x))")
+    else:  # pragma: no cover - pydantic restricts the literal
+        raise ValueError(f"unknown type {t}")
+    return out
+
+
+def _mapped(expr: str, mapping: dict[str, object]) -> str:
+    if not mapping:
+        return expr
+    whens = " ".join(f"WHEN {lit(str(k))} THEN {lit(v)}" for k, v in mapping.items())
+    return f"CASE {expr} {whens} ELSE {expr} END"
+
+
+def _range_ok(typed: str, col: Column) -> str | None:
+    if not col.range:
+        return None
+    lo, hi = col.range
+    conds = []
+    if col.type in ("date", "timestamp", "timestamptz"):
+        cast = "DATE" if col.type == "date" else "TIMESTAMPTZ"
+        if lo is not None:
+            conds.append(f"{typed} >= CAST({lit(str(lo))} AS {cast})")
+        if hi is not None:
+            conds.append(f"{typed} <= CAST({lit(str(hi))} AS {cast})")
+    else:
+        if lo is not None:
+            conds.append(f"{typed} >= {lit(lo)}")
+        if hi is not None:
+            conds.append(f"{typed} <= {lit(hi)}")
+    return " AND ".join(conds) if conds else None
+
+
+def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None], landed: str,
+                 split_fields: dict[str, str]) -> str:
+    """SQL selecting ``_line``, ``_raw``, ``_extras``, ``r_<f>``, ``t_<f>`` and ``_reason`` from ``landed``.
+
+    ``split_fields`` maps a field holding packed values (e.g. ``0.260|0.267``) to its separator: the
+    check then requires every part to be a number.
+    """
+    inner = ["_line"]
+    ncols = len(labels)
+    inner.append("concat_ws(',', " + ", ".join(f"coalesce(c{i}, '')" for i in range(ncols)) + ") AS _raw")
+    if header.extras:
+        inner.append("json_object(" + ", ".join(f"{lit(k)}, c{i}" for k, i in header.extras.items()) + ") AS _extras")
+    else:
+        inner.append("NULL::JSON AS _extras")
+    for name, col in contract.columns.items():
+        if col.constant is not None:
+            inner.append(f"{lit(str(col.constant))} AS r_{name}")
+        elif name in header.positions:
+            inner.append(f"nullif(trim(c{header.positions[name]}, {_TRIM}), '') AS r_{name}")
+        else:
+            inner.append(f"NULL::VARCHAR AS r_{name}")
+    outer = ["*"]
+    reasons = []
+    for name, col in contract.columns.items():
+        raw = f"r_{name}"
+        typed = _mapped(typed_expr(raw, col, contract.timezone), contract.mappings.get(col.map or "", {}))
+        where = labels[header.positions[name]] if name in header.positions else None
+        label = f"column {name}" + (f" ({where!r})" if where and where != name else "")
+        ok_range = _range_ok("t", col)
+        if ok_range:
+            typed = f"(SELECT CASE WHEN t IS NULL OR ({ok_range}) THEN t END FROM (SELECT {typed} AS t))"
+        outer.append(f"{typed} AS t_{name}")
+        if col.required:
+            reasons.append(f"CASE WHEN {raw} IS NULL THEN {lit(label + ': required value missing')} END")
+        fmt_note = f" (formats {', '.join(col.formats)})" if col.formats else ""
+        rng_note = f" or outside {list(col.range)}" if col.range else ""
+        if col.type in ("date", "timestamp", "timestamptz"):
+            rng_note += f" or outside {PLAUSIBLE[0][:4]}..{PLAUSIBLE[1][:4]}"
+        quoted = f"{lit(chr(39))} || {raw} || {lit(chr(39))}"
+        if col.on_error == "reject" or col.required:
+            reasons.append(
+                f"CASE WHEN {raw} IS NOT NULL AND t_{name} IS NULL THEN {lit(label + ': cannot parse ')} || {quoted} "
+                f"|| {lit(' as ' + col.type + fmt_note + rng_note)} END"
+            )
+        if name in split_fields:
+            sep = lit(split_fields[name])
+            reasons.append(
+                f"CASE WHEN {raw} IS NOT NULL AND len(list_filter(string_split({raw}, {sep}), "
+                f"lambda x: try_cast(trim(x) AS DOUBLE) IS NULL)) > 0 THEN {lit(label + ': cannot parse ')} || "
+                f"{quoted} || ' as numbers separated by ' || {sep} END"
+            )
+    reason = "nullif(concat_ws('; ', " + ", ".join(reasons) + "), '')" if reasons else "NULL::VARCHAR"
+    return (f"SELECT *, {reason} AS _reason FROM (SELECT {', '.join(outer)} FROM "
+            f"(SELECT {', '.join(inner)} FROM {landed}))")
