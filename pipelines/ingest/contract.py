@@ -49,6 +49,7 @@ class Column(_Strict):
     constant: Any = None
     true_values: list[str] = Field(default_factory=list)
     false_values: list[str] = Field(default_factory=list)
+    null_values: list[str] = Field(default_factory=list)
 
 
 class Condition(_Strict):
@@ -89,6 +90,7 @@ class EventSpec(_Strict):
 
 class Measure(_Strict):
     field: str
+    measured_at: str | None = None  # this measure's own time field (default: the readings' measured_at)
     sensor_type: str
     unit: str | None = None
     sentinels: list[float] = Field(default_factory=list)
@@ -200,6 +202,8 @@ class Contract(_Strict):
             need(r.measured_at, "readings")
             for m in r.measures:
                 need(m.field, "readings")
+                if m.measured_at:
+                    need(m.measured_at, "readings")
             if r.value:
                 need(r.value, "readings")
         if not self.events and not self.readings:

@@ -29,7 +29,7 @@ def _instant(contract: Contract, field: str) -> str:
     return f"t_{field}"
 
 
-def _json_value(contract: Contract, field: str) -> str:
+def json_value(contract: Contract, field: str) -> str:
     """SQL for a field as a JSON-safe scalar: instants as UTC ISO text, so payloads never depend on the
     session's TimeZone (FAILURE_CLASSES.md #14)."""
     t = contract.columns[field].type
@@ -78,7 +78,7 @@ def event_select(contract: Contract, spec: EventSpec, rows: str, ctx: dict[str, 
     occurred = _instant(contract, spec.occurred_at)
     agg_id = _aggregate_id(spec)
     payload_fields = spec.payload if spec.payload is not None else list(contract.columns)
-    pairs = [f"{lit(f)}, {_json_value(contract, f)}" for f in payload_fields]
+    pairs = [f"{lit(f)}, {json_value(contract, f)}" for f in payload_fields]
     pairs.append("'extras', _extras")
     hot = []
     for name, sql_type in HOT_TYPES.items():
@@ -125,14 +125,14 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
     ``split`` is set). Sentinels and out-of-range values keep their raw text, a NULL value and a quality
     flag, so they are counted but never averaged.
     """
-    measured = _instant(contract, r.measured_at)
     system = lit(contract.system)
     device = f"CAST(t_{r.device} AS VARCHAR)"
     parts = []
     if r.measures:
         for m in r.measures:
             parts.append((f"CAST(t_{m.field} AS DOUBLE)", f"CAST(r_{m.field} AS VARCHAR)", lit(m.sensor_type),
-                          lit(m.unit), m.sentinels, m.valid_range, "1", f"t_{m.field} IS NOT NULL", rows))
+                          lit(m.unit), m.sentinels, m.valid_range, "1", f"t_{m.field} IS NOT NULL", rows,
+                          _instant(contract, m.measured_at or r.measured_at)))
     else:
         stype = _field_or_constant(contract, r.sensor_type)
         unit = _field_or_constant(contract, r.unit)
@@ -141,12 +141,13 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
                    f"generate_subscripts(string_split(r_{r.value}, {lit(r.split)}), 1) AS _idx FROM {rows} "
                    f"WHERE r_{r.value} IS NOT NULL)")
             parts.append(("try_cast(trim(_part) AS DOUBLE)", "trim(_part)", stype, unit, r.sentinels,
-                          r.valid_range, "_idx", "_part IS NOT NULL", src))
+                          r.valid_range, "_idx", "_part IS NOT NULL", src, _instant(contract, r.measured_at)))
         else:
             parts.append((f"CAST(t_{r.value} AS DOUBLE)", f"CAST(r_{r.value} AS VARCHAR)", stype, unit,
-                          r.sentinels, r.valid_range, "1", f"t_{r.value} IS NOT NULL", rows))
+                          r.sentinels, r.valid_range, "1", f"t_{r.value} IS NOT NULL", rows,
+                          _instant(contract, r.measured_at)))
     selects = []
-    for value, raw, stype, unit, sentinels, valid_range, idx, present, src in parts:
+    for value, raw, stype, unit, sentinels, valid_range, idx, present, src, measured in parts:
         quality = _quality("v", sentinels, valid_range)
         selects.append(f"""
             SELECT md5(concat_ws('|', {system}, {device}, {stype}, CAST(epoch_us({measured}) AS VARCHAR),

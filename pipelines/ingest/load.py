@@ -23,7 +23,7 @@ import duckdb
 from pipelines.eventstore.store import active_load_for_path
 from pipelines.ingest.contract import Contract, ContractError, load_contracts
 from pipelines.ingest.decode import DecodeError, fingerprint
-from pipelines.ingest.events_sql import event_select, readings_select
+from pipelines.ingest.events_sql import json_value, event_select, readings_select
 from pipelines.ingest.header import HeaderError, resolve_header
 from pipelines.ingest.land import Landed, LandingError, land_file
 from pipelines.ingest.typing_sql import typed_select
@@ -243,7 +243,8 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
 
 
 def _rank_duplicates(con, contract: Contract, prefix: str) -> None:
-    """Rank clean rows within their natural key (null-safe: rows with a NULL key part are never grouped).
+    """Rank clean rows within their natural key; NULL key parts compare equal (null-safe, so a NULL in a
+    composite key can never hide a duplicate: FAILURE_CLASSES.md #6).
 
     Creates ``<prefix>_ranked`` with ``_rn`` (1 = kept), ``_first`` (line of the kept row) and
     ``_keytext``. Keeps the first row by line unless ``duplicates`` says otherwise.
@@ -259,14 +260,11 @@ def _rank_duplicates(con, contract: Contract, prefix: str) -> None:
     if dup and dup.order_by:
         order = f"t_{dup.order_by} {direction} NULLS FIRST, {order}"
     part = ", ".join(f"t_{k}" for k in keys)
-    all_present = " AND ".join(f"t_{k} IS NOT NULL" for k in keys)
-    keytext = "concat_ws(', ', " + ", ".join(f"'{k}=' || CAST(t_{k} AS VARCHAR)" for k in keys) + ")"
+    keytext = ("concat_ws(', ', " + ", ".join(f"'{k}=' || coalesce({json_value(contract, k)}, 'NULL')" for k in keys)
+               + ")")
     con.execute(
         f"""CREATE TEMP TABLE {prefix}_ranked AS
-            SELECT *,
-                   CASE WHEN {all_present} THEN row_number() OVER w ELSE 1 END AS _rn,
-                   CASE WHEN {all_present} THEN first_value(_line) OVER w END AS _first,
-                   {keytext} AS _keytext
+            SELECT *, row_number() OVER w AS _rn, first_value(_line) OVER w AS _first, {keytext} AS _keytext
             FROM {prefix}_checked WHERE _reason IS NULL
-            WINDOW w AS (PARTITION BY {part}, ({all_present}) ORDER BY {order})"""
+            WINDOW w AS (PARTITION BY {part} ORDER BY {order})"""
     )

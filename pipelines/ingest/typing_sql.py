@@ -145,7 +145,10 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
         if col.constant is not None:
             inner.append(f"{lit(str(col.constant))} AS r_{name}")
         elif name in header.positions:
-            inner.append(f"nullif(trim(c{header.positions[name]}, {_TRIM}), '') AS r_{name}")
+            text = f"nullif(trim(c{header.positions[name]}, {_TRIM}), '')"
+            if col.null_values:
+                text = f"CASE WHEN {text} IN ({', '.join(lit(v) for v in col.null_values)}) THEN NULL ELSE {text} END"
+            inner.append(f"{text} AS r_{name}")
         else:
             inner.append(f"NULL::VARCHAR AS r_{name}")
     outer = ["*"]

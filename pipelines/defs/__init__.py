@@ -1,0 +1,2 @@
+"""Dagster definitions by domain: ingest, dbt, checks, publish, schedules, sensors (assembled in
+``pipelines.definitions``)."""
