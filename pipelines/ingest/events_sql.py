@@ -55,7 +55,9 @@ def _condition(c: Condition) -> str:
     if c.absent:
         return f"t_{c.absent} IS NULL"
     if c.in_ is not None:
-        return f"CAST(t_{c.field} AS VARCHAR) IN ({', '.join(lit(str(v)) for v in c.in_)})"
+        values = [v for v in c.in_ if v is not None]
+        test = f"CAST(t_{c.field} AS VARCHAR) IN ({', '.join(lit(str(v)) for v in values)})" if values else "false"
+        return f"(t_{c.field} IS NULL OR {test})" if None in c.in_ else test
     if c.not_in is not None:
         return (f"(t_{c.field} IS NULL OR CAST(t_{c.field} AS VARCHAR) NOT IN "
                 f"({', '.join(lit(str(v)) for v in c.not_in)}))")
