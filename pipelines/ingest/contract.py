@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
+from pipelines.ingest.decode import DEFAULT_CANDIDATES
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
@@ -25,7 +26,6 @@ HOT_FIELDS = (
 )
 KINDS = ("registry", "inspections", "facilities", "complaints", "sensors")
 FORMATS = ("csv", "xlsx", "xls", "json", "jsonl", "open311")
-DEFAULT_ENCODINGS = ["utf-8-sig", "utf-8", "gb18030", "utf-16"]
 
 
 class ContractError(ValueError):
@@ -139,7 +139,7 @@ class Contract(_Strict):
     description: str = ""
     match: list[str]
     format: Literal["csv", "xlsx", "xls", "json", "jsonl", "open311"] = "csv"
-    encoding: list[str] = Field(default_factory=lambda: list(DEFAULT_ENCODINGS))
+    encoding: list[str] = Field(default_factory=lambda: list(DEFAULT_CANDIDATES))
     dialect: Dialect = Field(default_factory=Dialect)
     header_rows: int = 1
     skip_rows: int = 0

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
+DEFAULT_CANDIDATES = ["utf-8-sig", "utf-8", "gb18030", "utf-16"]
 BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with UTF-16 LE's
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
@@ -98,7 +101,7 @@ def detect_encoding(path: Path, candidates: list[str]) -> str:
         raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} is invalid {bom}")
     failures = []
     for enc in candidates:
-        if codecs.lookup(enc).name.startswith("utf-16"):
+        if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
             failures.append(f"{enc}: no byte-order mark")
             continue
         if codecs.lookup(enc).name == "utf-8-sig":

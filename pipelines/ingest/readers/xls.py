@@ -3,7 +3,8 @@
 Same header/row rules as xlsx (`_grid`). Cell texts: text as stored; numbers as in `_cells.number_text`
 ("1", "88", "0.5"); date-formatted numbers converted with the workbook's datemode to "YYYY-MM-DD"
 (whole days), "YYYY-MM-DD HH:MM:SS" or "HH:MM:SS" (fraction of a day only); booleans "true"/"false";
-error cells (#N/A ...) read as empty and counted in notes.
+error cells (#N/A ...) read as empty and counted in notes. A file that is really an xlsx (zip) is
+read by the xlsx reader (noted); an HTML page saved as .xls is rejected with a clear ReaderError.
 """
 
 from __future__ import annotations
