@@ -100,12 +100,16 @@ def detect_encoding(path: Path, candidates: list[str]) -> str:
             return bom
         raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} is invalid {bom}")
     failures = []
+    tried: set[str] = set()
     for enc in candidates:
         if codecs.lookup(enc).name.startswith(("utf-16", "utf-32")):
             failures.append(f"{enc}: no byte-order mark")
             continue
         if codecs.lookup(enc).name == "utf-8-sig":
             enc = "utf-8"  # without a BOM, utf-8-sig is plain UTF-8
+        if codecs.lookup(enc).name in tried:
+            continue
+        tried.add(codecs.lookup(enc).name)
         failed_at = _decodes(path, enc)
         if failed_at is None:
             return enc

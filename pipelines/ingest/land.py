@@ -130,12 +130,14 @@ def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Pat
     d = contract.dialect
     rj, rs = f"{prefix}_rj", f"{prefix}_rs"
     con.execute(f"DROP TABLE IF EXISTS {rj}; DROP TABLE IF EXISTS {rs};")
+    # buffer_size bounds the reader's per-thread buffer (default 16x max_line_size = 32 MiB per thread),
+    # so a small memory_limit still spills instead of failing (FAILURE_CLASSES.md #23)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {prefix}_acc AS SELECT * FROM read_csv({_sql_str(text_path.as_posix())},
             header = false, skip = {header_line}, columns = {cols}, delim = {_sql_str(d.delimiter)},
             quote = {_sql_str(d.quote)}, escape = {_sql_str(d.escape)}, auto_detect = false, strict_mode = true,
             null_padding = false, store_rejects = true, rejects_table = '{rj}', rejects_scan = '{rs}',
-            max_line_size = 8388608)"""
+            max_line_size = 2097152, buffer_size = 4194304)"""
     )
     accepted = con.execute(f"SELECT count(*) FROM {prefix}_acc").fetchone()[0]
     con.execute(

@@ -20,7 +20,9 @@ TRUE_VALUES = ["y", "yes", "true", "t", "1", "是", "有", "已", "√", "合格
 FALSE_VALUES = ["n", "no", "false", "f", "0", "否", "无", "未", "×", "不合格"]
 PLAUSIBLE = ("1900-01-01", "2100-01-01")
 _TRIM = "' \t\r\n\u3000\u00a0'"
-_OFFSET_RE = r"'(Z|[+-]\d{2}(:?\d{2})?)$'"
+# an explicit UTC offset after a time of day ("...T19:02:21-05:00", "... 10:00Z"); a bare date such as
+# 2026-03-09 must not read as offset -09
+_OFFSET_RE = r"'\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$'"
 
 
 def lit(value: object) -> str:

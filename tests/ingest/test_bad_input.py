@@ -1,0 +1,261 @@
+"""Bad input, one test per ingestion failure class of FAILURE_CLASSES.md (8, 10, 11, 12, 18, 19, 23)
+plus truncated, empty and header-only files. Each input is a small file written here; the contract is a
+small test contract in a temporary contracts folder (CSW_CONTRACTS_DIR)."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime, timezone
+
+import openpyxl
+import pytest
+
+from tests.ingest.helpers import ingest_all, rejects, write
+
+CONTRACT = """
+source: t_{name}
+source_system: t
+kind: complaints
+match: ["{name}/*"]
+format: {fmt}
+header_rows: {header_rows}
+timezone: Asia/Shanghai
+columns:
+  case_id:     {{aliases: [工单编号, CaseID], required: true}}
+  received_at: {{aliases: [受理时间, Received], type: timestamp, formats: ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y", "%Y年%m月%d日", yyyymmdd, excel_serial], required: true}}
+  street:      {{aliases: [所属街道, Street]}}
+  amount:      {{aliases: [金额, Amount], type: float}}
+key: [case_id]
+events:
+  - type: complaint_received
+    aggregate: {{type: complaint, id: case_id}}
+    occurred_at: received_at
+    fields: {{street: street, amount: amount}}
+"""
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, store):
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
+    raw = tmp_path / "raw"
+
+    def contract(name, fmt="csv", header_rows=1):
+        write(contracts / f"{name}.yaml", CONTRACT.format(name=name, fmt=fmt, header_rows=header_rows))
+
+    return store, raw, contract
+
+
+def _one(results):
+    assert len(results) == 1
+    return next(iter(results.values()))
+
+
+def test_gbk_file_is_decoded_strictly_and_encoding_recorded(env):  # class 8
+    con, raw, contract = env
+    contract("gbk")
+    write(raw / "gbk/a.csv", "工单编号,受理时间,所属街道\nA1,2026-03-08 09:00:00,鲤中街道\n", encoding="gbk")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.encoding, r.rows_loaded) == ("loaded", "gb18030", 1)
+    assert con.execute("SELECT street FROM events.events").fetchone()[0] == "鲤中街道"
+
+
+def test_undecodable_file_is_rejected_with_byte_offset(env):  # class 8
+    con, raw, contract = env
+    contract("bad")
+    write(raw / "bad/a.csv", b"CaseID,Received\nA1,2026-03-08\n\xff\xfe\xfa\n")
+    r = _one(ingest_all(con, raw))
+    assert r.status == "rejected_file"
+    assert "utf-8: invalid byte at offset 30; gb18030: invalid byte at offset 30" in r.error and "a.csv" in r.error
+
+
+def test_bom_file_loads_without_bom_in_header(env):  # class 8
+    con, raw, contract = env
+    contract("bom")
+    write(raw / "bom/a.csv", "\ufeffCaseID,Received\nA1,2026-03-08\n")
+    r = _one(ingest_all(con, raw))
+    assert (r.encoding, r.rows_loaded) == ("utf-8-sig", 1)
+
+
+def test_late_non_numeric_value_rejects_only_that_row(env):  # class 10
+    con, raw, contract = env
+    contract("late")
+    lines = ["CaseID,Received,Amount"] + [f"A{i},2026-03-08,{i}.5" for i in range(3000)] + ["B1,2026-03-08,n/a"]
+    write(raw / "late/a.csv", "\n".join(lines) + "\n")
+    r = _one(ingest_all(con, raw))
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (3001, 3000, 1)
+    line, code, reason = rejects(con, "late/a.csv")[0]
+    assert line == 3002 and code == "parse_error"
+    assert reason == "column amount ('Amount'): cannot parse 'n/a' as float"
+
+
+def test_mixed_date_formats_parse_and_unparsed_are_rejected_with_raw_text(env):  # class 11
+    con, raw, contract = env
+    contract("dates")
+    write(raw / "dates/a.csv", textwrap.dedent("""\
+        CaseID,Received
+        A1,2024-03-08
+        A2,03/09/2024
+        A3,2024年3月2日
+        A4,20240302
+        A5,45359
+        A6,2024-02-30
+        A7,next tuesday
+        """))
+    r = _one(ingest_all(con, raw))
+    assert (r.rows_loaded, r.rows_rejected) == (5, 2)
+    days = [d for (d,) in con.execute(
+        "SELECT strftime(occurred_at, '%Y-%m-%d') FROM events.events ORDER BY source_line").fetchall()]
+    assert days == ["2024-03-08", "2024-03-09", "2024-03-02", "2024-03-02", "2024-03-08"]
+    assert [(line, "'2024-02-30'" in reason or "'next tuesday'" in reason)
+            for line, _, reason in rejects(con, "dates/a.csv")] == [(7, True), (8, True)]
+
+
+def test_ragged_rows_and_quoted_newlines_keep_exact_lines(env):  # class 12
+    con, raw, contract = env
+    contract("ragged")
+    write(raw / "ragged/a.csv", 'CaseID,Received,Street\r\nA1,2026-03-08,"multi\r\nline"\r\nA2,2026-03-08\r\n'
+                                'A3,2026-03-08,x,extra\r\n\r\nA4,2026-03-08,ok\r\n')
+    r = _one(ingest_all(con, raw))
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (4, 2, 2)
+    assert con.execute("SELECT aggregate_id, source_line FROM events.events ORDER BY 2").fetchall() == [
+        ("A1", 2), ("A4", 7)]
+    assert [(line, code) for line, code, _ in rejects(con, "ragged/a.csv")] == [(4, "malformed"), (5, "malformed")]
+
+
+def test_ragged_rows_fast_path_lines(env):  # class 12, one record per line: DuckDB reader with line gaps
+    con, raw, contract = env
+    contract("ragfast")
+    write(raw / "ragfast/a.csv", "CaseID,Received\nA1,2026-03-08\nA2\nA3,2026-03-08,x\nA4,2026-03-08\n")
+    r = _one(ingest_all(con, raw))
+    assert con.execute("SELECT aggregate_id, source_line FROM events.events ORDER BY 2").fetchall() == [
+        ("A1", 2), ("A4", 5)]
+    assert [line for line, _, _ in rejects(con, "ragfast/a.csv")] == [3, 4]
+    assert r.rows_in_file == 4
+
+
+def test_merged_two_row_chinese_header_in_xlsx(env):  # class 18
+    con, raw, contract = env
+    contract("merged", fmt="xlsx", header_rows=2)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["基本信息", None, "所属街道"])
+    ws.append(["工单编号", "受理时间", None])
+    ws.append(["A1", "2026年3月8日", "海滨街道"])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("C1:C2")
+    (raw / "merged").mkdir(parents=True)
+    wb.save(raw / "merged/a.xlsx")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded) == ("loaded", 1), r.error
+    assert con.execute("SELECT street, source_line FROM events.events").fetchone() == ("海滨街道", 3)
+
+
+def test_missing_required_column_rejects_file_and_names_it(env):  # class 19
+    con, raw, contract = env
+    contract("drift")
+    write(raw / "drift/a.csv", "CaseID,Street\nA1,x\n")
+    r = _one(ingest_all(con, raw))
+    assert r.status == "rejected_file"
+    assert "required column 'received_at' is missing" in r.error and "line 1" in r.error
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (1, 0, 1)
+
+
+def test_unknown_column_kept_in_extras_with_warning(env):  # class 19
+    con, raw, contract = env
+    contract("extra")
+    write(raw / "extra/a.csv", "CaseID,Received,NewColumn\nA1,2026-03-08,hello\n")
+    r = _one(ingest_all(con, raw))
+    assert any("NewColumn" in w for w in r.warnings)
+    assert con.execute("SELECT payload->'extras'->>'NewColumn' FROM events.events").fetchone()[0] == "hello"
+
+
+@pytest.mark.parametrize("content,status,rows", [
+    (b"", "rejected_file", 0),                                   # empty file
+    (b"CaseID,Received\n", "loaded", 0),                         # header only: a clean, empty load
+    (b"CaseID,Received\nA1,2026-03-08\nA2,2026-0", "loaded", 2),  # truncated last record
+])
+def test_empty_header_only_and_truncated_files(env, content, status, rows):
+    con, raw, contract = env
+    contract("edge")
+    write(raw / "edge/a.csv", content)
+    r = _one(ingest_all(con, raw))
+    assert r.status == status
+    assert r.rows_in_file == rows == r.rows_loaded + r.rows_rejected
+    if status == "rejected_file":
+        assert "empty" in r.error and "a.csv" in r.error
+
+
+def test_rest_of_batch_loads_when_one_file_is_bad(env):
+    con, raw, contract = env
+    contract("batch")
+    write(raw / "batch/a.csv", b"\xff\xfe\xfa")
+    write(raw / "batch/b.csv", "CaseID,Received\nA1,2026-03-08\n")
+    results = ingest_all(con, raw)
+    assert results["batch/a.csv"].status == "rejected_file"
+    assert results["batch/b.csv"].status == "loaded"
+
+
+def test_file_larger_than_memory_limit_spills_and_loads(env, tmp_path):  # class 23
+    con, raw, contract = env
+    contract("big")
+    con.execute("SET memory_limit = '64MB'")
+    con.execute(f"SET temp_directory = '{tmp_path / 'spill'}'")
+    path = raw / "big/a.csv"
+    path.parent.mkdir(parents=True)
+    with path.open("w") as fh:
+        fh.write("CaseID,Received,Street,Amount\n")
+        for i in range(800_000):
+            fh.write(f"C{i:07d},2026-03-{1 + i % 28:02d} 10:00:00,street-{i % 97}-{'x' * 60},{i}\n")
+    assert path.stat().st_size > 64 * 1024 * 1024
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded, r.rows_rejected) == ("loaded", 800_000, 0), r.error
+
+
+def test_same_file_twice_changes_nothing(env):
+    con, raw, contract = env
+    contract("twice")
+    write(raw / "twice/a.csv", "CaseID,Received\nA1,2026-03-08\n")
+    first = _one(ingest_all(con, raw))
+    second = _one(ingest_all(con, raw))
+    assert second.skipped and second.load_id == first.load_id
+    assert con.execute("SELECT count(*) FROM events.events").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM events.file_ledger").fetchone()[0] == 1
+
+
+def test_corrected_file_supersedes_and_history_stays(env):
+    con, raw, contract = env
+    contract("fix")
+    path = write(raw / "fix/a.csv", "CaseID,Received,Amount\nA1,2026-03-08,1\n")
+    first = _one(ingest_all(con, raw, recorded_at=datetime(2026, 3, 9, tzinfo=timezone.utc)))
+    write(path, "CaseID,Received,Amount\nA1,2026-03-08,2\nA2,2026-03-08,3\n")
+    second = _one(ingest_all(con, raw, recorded_at=datetime(2026, 3, 10, tzinfo=timezone.utc)))
+    assert con.execute("SELECT * FROM events.load_supersessions").fetchall()[0][:2] == (first.load_id,
+                                                                                        second.load_id)
+    # both loads stay queryable
+    assert con.execute("SELECT load_id, count(*) FROM events.events GROUP BY 1 ORDER BY 1").fetchall() == [
+        (first.load_id, 1), (second.load_id, 2)]
+
+
+def test_events_do_not_depend_on_session_time_zone(tmp_path, monkeypatch):  # class 14
+    import duckdb
+
+    from pipelines.eventstore.store import ensure_schema
+
+    contracts = tmp_path / "contracts"
+    write(contracts / "tz.yaml", CONTRACT.format(name="tz", fmt="csv", header_rows=1))
+    monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
+    raw = tmp_path / "raw"
+    write(raw / "tz/a.csv", "CaseID,Received\nA1,2026-03-08 23:30:00\nA2,2026-03-09\n")
+    hashes = []
+    for zone in ("UTC", "Asia/Shanghai", "America/Los_Angeles"):
+        con = duckdb.connect(str(tmp_path / f"{zone.replace('/', '_')}.duckdb"))
+        con.execute(f"SET TimeZone = '{zone}'")
+        ensure_schema(con)
+        ingest_all(con, raw, recorded_at=datetime(2026, 3, 10, tzinfo=timezone.utc))
+        hashes.append(con.execute(
+            """SELECT md5(string_agg(concat_ws('|', event_id, epoch_us(occurred_at), payload::VARCHAR), ','
+                                     ORDER BY event_id)) FROM events.events""").fetchone()[0])
+        con.close()
+    assert len(set(hashes)) == 1
