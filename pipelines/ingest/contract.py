@@ -50,6 +50,7 @@ class Column(_Strict):
     true_values: list[str] = Field(default_factory=list)
     false_values: list[str] = Field(default_factory=list)
     null_values: list[str] = Field(default_factory=list)
+    pii: Literal["name", "phone", "id_number", "email", "address", "text"] | None = None
 
 
 class Condition(_Strict):
@@ -153,6 +154,7 @@ class Contract(_Strict):
     mappings: dict[str, dict[str, Any]] = Field(default_factory=dict)
     events: list[EventSpec] = Field(default_factory=list)
     readings: Readings | None = None
+    reporter: list[str] = Field(default_factory=list)  # fields identifying the reporter -> salted reporter_hash
     path: Path | None = None
     sha256: str = ""
 
@@ -177,6 +179,11 @@ class Contract(_Strict):
 
         for k in self.key:
             need(k, "key")
+        for f in self.reporter:
+            need(f, "reporter")
+        for col_name, col in self.columns.items():
+            if col.pii and col.type not in ("string", "id"):
+                raise ValueError(f"column {col_name!r}: pii applies to string columns only")
         if self.duplicates and self.duplicates.order_by:
             need(self.duplicates.order_by, "duplicates.order_by")
         for col_name, col in self.columns.items():

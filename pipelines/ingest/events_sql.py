@@ -82,6 +82,8 @@ def event_select(contract: Contract, spec: EventSpec, rows: str, ctx: dict[str, 
     payload_fields = spec.payload if spec.payload is not None else list(contract.columns)
     pairs = [f"{lit(f)}, {json_value(contract, f)}" for f in payload_fields]
     pairs.append("'extras', _extras")
+    if contract.reporter:
+        pairs.append("'reporter_hash', _reporter_hash")
     hot = []
     for name, sql_type in HOT_TYPES.items():
         hot.append(f"{_value(contract, spec.fields[name], sql_type)} AS {name}" if name in spec.fields

@@ -26,6 +26,8 @@ from pipelines.ingest.decode import DecodeError, fingerprint
 from pipelines.ingest.events_sql import json_value, event_select, readings_select
 from pipelines.ingest.header import HeaderError, resolve_header
 from pipelines.ingest.land import Landed, LandingError, land_file
+from pipelines.ingest import pii
+from pipelines.ingest.pii import register_udfs
 from pipelines.ingest.typing_sql import typed_select
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
     prefix = f"ld_{fp.sha256[:12]}"
     tmp_dir = Path(os.environ.get("CSW_INGEST_TMP", raw_dir.parent / ".ingest_tmp"))
     result = FileResult(rel, contract.source, "loaded", load_id=load_id)
+    register_udfs(con, pii.salt(_warehouse_root(con)))
     con.begin()
     try:
         _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
@@ -154,6 +157,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
         for leftover in tmp_dir.glob(f"{prefix}*") if tmp_dir.exists() else []:
             leftover.unlink(missing_ok=True)
     return result
+
+
+def _warehouse_root(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of the database file ``con`` writes (the warehouse), or None for in-memory."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return Path(rows[0][0]).resolve().parent if rows and rows[0][0] else None
 
 
 def _file_rejected(con, result: FileResult, contract: Contract, fp, started, recorded, message: str) -> None:
@@ -213,13 +222,13 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
     src = (load_id, contract.source, rel)
     con.execute(
         f"""INSERT INTO events.rejected_rows
-            SELECT ?, ?, ?, _line, raw_text, reason, reason_code FROM {landed.rejects_table}
+            SELECT ?, ?, ?, _line, csw_mask_text(raw_text), reason, reason_code FROM {landed.rejects_table}
             UNION ALL
-            SELECT ?, ?, ?, _line, _raw, _reason,
+            SELECT ?, ?, ?, _line, csw_mask_text(_raw), _reason,
                    CASE WHEN _reason LIKE '%required value missing%' THEN 'missing_required' ELSE 'parse_error' END
             FROM {prefix}_checked WHERE _reason IS NOT NULL
             UNION ALL
-            SELECT ?, ?, ?, _line, _raw, 'duplicate of line ' || _first || ' (key ' || _keytext || ')', 'duplicate'
+            SELECT ?, ?, ?, _line, csw_mask_text(_raw), 'duplicate of line ' || _first || ' (key ' || _keytext || ')', 'duplicate'
             FROM {prefix}_ranked WHERE _rn > 1""",
         [*src, *src, *src],
     )

@@ -138,7 +138,15 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
     """
     inner = ["_line"]
     ncols = len(labels)
-    inner.append("concat_ws(',', " + ", ".join(f"coalesce(c{i}, '')" for i in range(ncols)) + ") AS _raw")
+    pii_at = {header.positions[n]: c.pii for n, c in contract.columns.items() if c.pii and n in header.positions}
+    cells = [f"csw_mask({lit(pii_at[i])}, c{i})" if i in pii_at else f"c{i}" for i in range(ncols)]
+    # the raw text of a row, with declared personal cells masked (it is kept only for rejected rows)
+    inner.append("concat_ws(',', " + ", ".join(f"coalesce({c}, '')" for c in cells) + ") AS _raw")
+    if contract.reporter:
+        inner.append("csw_reporter_hash(concat_ws('|', "
+                     + ", ".join(f"c{header.positions[f]}" for f in contract.reporter if f in header.positions)
+                     + ")) AS _reporter_hash" if any(f in header.positions for f in contract.reporter)
+                     else "NULL::VARCHAR AS _reporter_hash")
     if header.extras:
         inner.append("json_object(" + ", ".join(f"{lit(k)}, c{i}" for k, i in header.extras.items()) + ") AS _extras")
     else:
@@ -163,6 +171,8 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
         ok_range = _range_ok("t", col)
         if ok_range:
             typed = f"(SELECT CASE WHEN t IS NULL OR ({ok_range}) THEN t END FROM (SELECT {typed} AS t))"
+        if col.pii:
+            typed = f"csw_mask({lit(col.pii)}, {typed})"
         outer.append(f"{typed} AS t_{name}")
         if col.required:
             reasons.append(f"CASE WHEN {raw} IS NULL THEN {lit(label + ': required value missing')} END")
@@ -170,7 +180,8 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
         rng_note = f" or outside {list(col.range)}" if col.range else ""
         if col.type in ("date", "timestamp", "timestamptz"):
             rng_note += f" or outside {PLAUSIBLE[0][:4]}..{PLAUSIBLE[1][:4]}"
-        quoted = f"{lit(chr(39))} || {raw} || {lit(chr(39))}"
+        shown = f"csw_mask({lit(col.pii)}, {raw})" if col.pii else raw
+        quoted = f"{lit(chr(39))} || {shown} || {lit(chr(39))}"
         if col.on_error == "reject" or col.required:
             reasons.append(
                 f"CASE WHEN {raw} IS NOT NULL AND t_{name} IS NULL THEN {lit(label + ': cannot parse ')} || {quoted} "

@@ -1,0 +1,68 @@
+"""数据质量 Data quality: the file ledger (what loaded, what was rejected and why) and the
+rejected rows with file, line, reason and raw text (ops.file_ledger, ops.rejected_rows)."""
+
+PAGE = {"order": 90, "title": "nav.quality", "icon": ":material/fact_check:", "url_path": "quality"}
+
+from zoneinfo import ZoneInfo  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from dashboards import data, frame  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+
+REJECTED_LIMIT = 5000
+
+LEDGER_COLUMNS = {
+    "path": "col.file", "source": "col.source", "status": "col.status", "encoding": "col.encoding",
+    "rows_in_file": "col.rows_in_file", "rows_loaded": "col.rows_loaded",
+    "rows_rejected": "col.rows_rejected", "top_reasons": "col.top_reasons",
+    "recorded_at": "col.recorded_at", "error": "col.error",
+}
+REJECTED_COLUMNS = {
+    "source_file": "col.file", "source_line": "col.line", "reason_code": "col.reason_code",
+    "reason": "col.reason", "raw_text": "col.raw_text", "source": "col.source",
+}
+
+
+def local_text(values: pd.Series) -> pd.Series:
+    """Instants as ``YYYY-MM-DD HH:MM:SS`` wall-clock text in the display zone."""
+    ts = pd.to_datetime(values, utc=True).dt.tz_convert(ZoneInfo(data.DISPLAY_TZ))
+    return ts.dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def localized(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``df`` restricted to ``names`` keys, columns renamed to the UI language."""
+    return df[list(names)].rename(columns={k: t(v, zone=data.DISPLAY_TZ) for k, v in names.items()})
+
+
+def render(ctx: frame.PageContext) -> None:
+    """Ledger table, summary and the rejected-rows listing with a per-file filter."""
+    snap = ctx.snapshot
+    ledger = data.file_ledger(snap)
+    st.subheader(t("quality.ledger"))
+    st.caption(t("quality.summary", files=len(ledger), loaded=int(ledger["rows_loaded"].fillna(0).sum()),
+                 rejected=int(ledger["rows_rejected"].fillna(0).sum())))
+    ledger["recorded_at"] = local_text(ledger["recorded_at"])
+    shown = localized(ledger, LEDGER_COLUMNS)
+    st.dataframe(shown, hide_index=True, key="ledger_table")
+    frame.csv_download(shown, f"file_ledger_v{snap.version}", key="dl_ledger")
+
+    st.subheader(t("quality.rejected"))
+    with_rejects = ledger[ledger["rows_rejected"].fillna(0) > 0]
+    files = dict(zip(with_rejects["load_id"], with_rejects["path"] + " · " + with_rejects["load_id"]))
+    choice = st.selectbox(t("quality.rejected_file"), [""] + list(files), key="rejected_file",
+                          format_func=lambda k: files.get(k, t("quality.all_files")))
+    load_id = choice or None
+    total = data.rejected_count(snap, load_id)
+    if total == 0:
+        st.info(t("quality.none_rejected"))
+        return
+    rows = data.rejected_rows(snap, load_id, REJECTED_LIMIT)
+    st.caption(t("quality.rejected_shown", shown=len(rows), total=total))
+    shown_rows = localized(rows, REJECTED_COLUMNS)
+    st.dataframe(shown_rows, hide_index=True, key="rejected_table")
+    frame.csv_download(shown_rows, f"rejected_rows_v{snap.version}", key="dl_rejected")
+
+
+frame.run_page("nav.quality", render)
