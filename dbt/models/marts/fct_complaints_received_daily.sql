@@ -1,0 +1,12 @@
+-- METRICS.md C1 上报数 / H11 诉求量: complaints received per source_system, local date of receipt,
+-- channel, category and street.
+select
+    source_system,
+    received_date_local as date_local,
+    {{ city_safety.unknown_if_null('channel') }} as channel,
+    {{ city_safety.unknown_if_null('category') }} as category,
+    {{ city_safety.unknown_if_null('street') }} as street,
+    cast(count(*) as {{ dbt.type_bigint() }}) as complaints_received
+from {{ ref('int_complaints_folded') }}
+where received_at is not null
+group by 1, 2, 3, 4, 5
