@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import complaints as cmp
+from . import extended as ext
 from . import faults as flt
 from . import inspections as insp
 from . import registry as reg
@@ -121,7 +122,7 @@ def _write_alarms(path: Path, alarms: list[sen.Alarm]) -> None:
 def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the demo dataset under ``out_dir/demo/`` and return {file key: path} (keys of ``spec.FILES``).
 
-    Deterministic in ``seed``; overwrites existing files of the same names. Total size is about 6 MB.
+    Deterministic in ``seed``; overwrites existing files of the same names. Total size is about 8 MB.
     Raises ``UnicodeEncodeError`` if a generated text cannot be encoded in its file's encoding.
     """
     out_dir = Path(out_dir)
@@ -129,16 +130,26 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     users = reg.make_gas_users(_rng(seed, "gas_users"))
     assets = reg.make_assets(_rng(seed, "assets"))
     _write_gas_users(paths["gas_users"], users)
-    _write_inspections(paths["gas_inspections"], insp.make_inspections(_rng(seed, "inspections"), users))
+    inspections = insp.make_inspections(_rng(seed, "inspections"), users)
+    _write_inspections(paths["gas_inspections"], inspections)
     _write_assets(paths["assets"], assets)
     _write_faults(paths["faults"], flt.make_faults(_rng(seed, "faults"), assets))
-    _write_complaints(paths["complaints"], cmp.make_complaints(_rng(seed, "complaints")))
+    complaints = cmp.make_complaints(_rng(seed, "complaints"))
+    _write_complaints(paths["complaints"], complaints)
     devices = sen.make_devices(_rng(seed, "devices"), users, assets)
     storms = sen.make_storms(_rng(seed, "storms"))
     alarms = sen.make_alarms(_rng(seed, "alarms"), devices, storms)
     _write_alarms(paths["sensor_alarms"], alarms)
     write_jsonl(paths["sensor_readings"], sen.make_readings(_rng(seed, "readings"), devices, alarms, storms))
+    ext.write_extended(out_dir, seed, assets, inspections, complaints, unloadable_tickets(complaints))
     return paths
+
+
+def unloadable_tickets(items: list[cmp.Complaint]) -> set[str]:
+    """Ticket ids whose exported row carries a deliberate defect (see :func:`complaint_rows`)."""
+    rows = complaint_rows(items)
+    return {c.ticket_id for c, r in zip(items, rows)
+            if r[0] is None or r[6] != _t(c.received_at) or r[8] != _t(c.closed_at)}
 
 
 def main(argv: list[str] | None = None) -> int:

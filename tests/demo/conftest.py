@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -12,7 +14,9 @@ if str(ROOT) not in sys.path:  # allow `pytest tests/demo` without installing th
     sys.path.insert(0, str(ROOT))
 
 from pipelines.demo.generate import generate  # noqa: E402
-from pipelines.demo.spec import DEFAULT_SEED  # noqa: E402
+from pipelines.demo.spec import CONTRACTS, DEFAULT_SEED, FILES  # noqa: E402
+
+RECORDED = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +33,26 @@ def demo_paths(demo_raw) -> dict[str, Path]:
     from pipelines.demo.spec import FILES
 
     return {key: demo_raw / rel for key, rel in FILES.items()}
+
+
+@pytest.fixture(scope="session")
+def store(demo_raw, tmp_path_factory):
+    """(connection, {file key: FileResult}) after ingesting every kind of the demo folder once."""
+    from pipelines.ingest.load import ingest_kind
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CSW_CONTRACTS_DIR", str(ROOT / "pipelines" / "contracts"))
+    mp.setenv("CSW_INGEST_TMP", str(tmp_path_factory.mktemp("ingest_tmp")))
+    con = duckdb.connect(str(tmp_path_factory.mktemp("store") / "build.duckdb"))
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    con.execute((ROOT / "pipelines" / "eventstore" / "schema.sql").read_text(encoding="utf-8"))
+    results = {}
+    try:
+        for kind in sorted({k for _, k in CONTRACTS.values()}):
+            for r in ingest_kind(con, demo_raw, kind, recorded_at=RECORDED):
+                results[r.path] = r
+    finally:
+        mp.undo()
+    by_key = {key: results.get(rel) for key, rel in FILES.items()}
+    yield con, by_key
+    con.close()

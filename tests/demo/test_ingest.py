@@ -8,40 +8,12 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from pipelines.demo.spec import CONTRACTS, FILES, INTENDED_REJECTS, SOURCE_SYSTEM
-
-ROOT = Path(__file__).resolve().parents[2]
-RECORDED = datetime(2026, 11, 1, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="session")
-def store(demo_raw, tmp_path_factory):
-    """(connection, {file key: FileResult}) after ingesting every kind of the demo folder once."""
-    from pipelines.ingest.load import ingest_kind
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CSW_CONTRACTS_DIR", str(ROOT / "pipelines" / "contracts"))
-    mp.setenv("CSW_INGEST_TMP", str(tmp_path_factory.mktemp("ingest_tmp")))
-    con = duckdb.connect(str(tmp_path_factory.mktemp("store") / "build.duckdb"))
-    con.execute("SET TimeZone = 'Asia/Shanghai'")
-    con.execute((ROOT / "pipelines" / "eventstore" / "schema.sql").read_text(encoding="utf-8"))
-    results = {}
-    try:
-        for kind in sorted({k for _, k in CONTRACTS.values()}):
-            for r in ingest_kind(con, demo_raw, kind, recorded_at=RECORDED):
-                results[r.path] = r
-    finally:
-        mp.undo()
-    by_key = {key: results.get(rel) for key, rel in FILES.items()}
-    yield con, by_key
-    con.close()
 
 
 def _csv(path: Path, encoding: str = "utf-8-sig") -> list[dict]:
