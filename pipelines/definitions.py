@@ -43,10 +43,11 @@ def make_definitions(
     """
     root = Path(warehouse_root or settings.warehouse_dir()).resolve()
     raw = Path(raw_dir or settings.raw_dir()).resolve()
+    warehouse = WarehouseResource(root=str(root), raw_dir=str(raw), as_of=as_of)
     project = dbt_project()
     project.prepare_if_dev()
-    ensure_manifest(project, refresh=refresh_manifest, warehouse_root=root)
-    dbt_assets_def = build_dbt_assets(project)
+    manifest = ensure_manifest(project, refresh=refresh_manifest, warehouse_root=root, dbt_vars=warehouse.dbt_vars())
+    dbt_assets_def = build_dbt_assets(project, manifest)
     return Definitions(
         assets=[*ingest_assets, dbt_assets_def, build_publish_asset(dbt_assets_def)],
         asset_checks=ingest_checks,
@@ -54,7 +55,7 @@ def make_definitions(
         schedules=[nightly_schedule()],
         sensors=[build_raw_files_sensor(raw), build_failure_sensor(root)],
         resources={
-            "warehouse": WarehouseResource(root=str(root), raw_dir=str(raw), as_of=as_of),
+            "warehouse": warehouse,
             "dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable()),
         },
     )

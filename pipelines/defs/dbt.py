@@ -10,6 +10,7 @@ that every ingest asset writes, so each model reading such a source depends on a
 
 import json
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetDep, AssetExecutionContext, AssetsDefinition, AssetSpec
@@ -46,11 +47,12 @@ class CitySafetyTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(deps=deps, group_name=group)
 
 
-def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
-    """The ``city_safety_dbt`` multi-asset over ``project.manifest_path`` (must exist; see ensure_manifest)."""
+def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> AssetsDefinition:
+    """The ``city_safety_dbt`` multi-asset over ``manifest`` (default ``project.manifest_path``; it must
+    exist, see :func:`pipelines.defs.dbt_project.ensure_manifest`)."""
 
     @dbt_assets(
-        manifest=project.manifest_path,
+        manifest=manifest or project.manifest_path,
         project=project,
         dagster_dbt_translator=CitySafetyTranslator(),
         name="city_safety_dbt",

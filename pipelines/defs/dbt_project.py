@@ -8,6 +8,7 @@ re-parses through ``DbtProject.prepare_if_dev``. ``dbt parse`` does not open the
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,23 +49,55 @@ def parse_env(warehouse_root: Path | None = None) -> dict[str, str]:
     return env
 
 
-def ensure_manifest(project: DbtProject, *, refresh: bool = False, warehouse_root: Path | None = None) -> Path:
-    """Make sure ``project.manifest_path`` exists; run ``dbt parse`` when missing or ``refresh`` is True.
+def manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than a file of the dbt project (models, macros, seeds,
+    tests, snapshots, analyses, dbt_project.yml, profiles.yml, packages)."""
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    target = (project.project_dir / project.target_path).resolve()
+    for path in project.project_dir.rglob("*"):
+        if path.is_file() and target not in path.resolve().parents and "dbt_packages" not in path.parts \
+                and "logs" not in path.relative_to(project.project_dir).parts[:1] and path.stat().st_mtime > built:
+            return True
+    return False
 
-    Returns:
-        The manifest path.
+
+def ensure_manifest(
+    project: DbtProject,
+    *,
+    refresh: bool = False,
+    warehouse_root: Path | None = None,
+    dbt_vars: dict[str, str] | None = None,
+) -> Path:
+    """Make sure a manifest exists and return its path.
+
+    Without ``dbt_vars``: ``project.manifest_path``, parsed when missing, or when ``refresh`` is True and
+    the manifest is older than the dbt code (:func:`manifest_is_stale`). With ``dbt_vars`` (an ``as_of``
+    run): always parsed with ``--vars`` into ``<warehouse>/tmp/dbt_parse_vars``, because a model may
+    ``ref()`` differently under the vars and Dagster must order the run by the DAG dbt will execute.
+
     Raises:
         DbtManifestError: dbt parse failed (its output is in the message).
     """
+    target_path = project.target_path
     manifest = project.manifest_path
-    if manifest.exists() and not refresh:
+    if dbt_vars:
+        root = warehouse_root if warehouse_root is not None else settings.warehouse_dir()
+        target_path = Warehouse(Path(root)).tmp_dir / "dbt_parse_vars"
+        manifest = target_path / "manifest.json"
+        manifest.unlink(missing_ok=True)
+    elif manifest.exists() and not (refresh and manifest_is_stale(project)):
         return manifest
     cmd = [
         dbt_executable(), "parse", "--quiet",
         "--project-dir", str(project.project_dir),
         "--profiles-dir", str(project.profiles_dir),
-        "--target-path", str(project.target_path),
+        "--target-path", str(target_path),
     ]
+    if dbt_vars:
+        cmd += ["--vars", json.dumps(dbt_vars)]
     proc = subprocess.run(
         cmd, cwd=project.project_dir, env=parse_env(warehouse_root), capture_output=True, text=True, check=False
     )

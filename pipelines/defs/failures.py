@@ -82,6 +82,10 @@ def summarize_failure(events: Iterable[DagsterEvent], dbt_target: Path | None = 
             if err is not None and err.cls_name == "DagsterAssetCheckFailedError":
                 continue  # the check evaluations above say more
             text = _root_message(err) if err is not None else "failed"
+            if "dbt" in step and _is_unknown_dbt_node(err):
+                problems.append(f"step {step}: the dbt project changed while the refresh ran ({text}: a node "
+                                "missing from the manifest Dagster loaded); run the refresh again")
+                continue
             if "dbt" in step and dbt_target is not None:
                 details = dbt_failures(dbt_target, since)
                 if details:
@@ -99,3 +103,12 @@ def _root_message(err) -> str:
         err = err.cause
     first = err.message.strip().splitlines()
     return " ".join(first[:3]) if first else err.cls_name or "error"
+
+
+def _is_unknown_dbt_node(err) -> bool:
+    """True for dagster-dbt's KeyError on a dbt unique id (``model.`` / ``test.`` / ``seed.`` ...)."""
+    while err is not None:
+        if err.cls_name == "KeyError" and any(f"'{kind}." in err.message for kind in ("model", "test", "seed", "snapshot", "source", "unit_test")):
+            return True
+        err = err.cause
+    return False

@@ -8,12 +8,13 @@ re-run append nothing twice (FAILURE_CLASSES.md #21).
 """
 
 
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from pipelines.defs.resources import WRITER_POOL, WarehouseResource
+from pipelines.defs.resources import WRITER_POOL, WarehouseResource, environment
 
 SOURCE_KINDS: tuple[str, ...] = ("registry", "inspections", "facilities", "complaints", "sensors")
 """Source kinds of the contracts (``source_kind`` in ``events.file_ledger``)."""
@@ -91,7 +92,9 @@ def build_ingest_asset(kind: str) -> AssetsDefinition:
         raw = warehouse.raw_path()
         if not raw.is_dir():
             raise FileNotFoundError(f"raw folder {raw} does not exist (set --raw-dir or CSW_RAW_DIR)")
-        with warehouse.build_connection() as con:
+        # the ingest's scratch files go under the warehouse, never beside the (read-only) raw folder
+        scratch = {} if os.environ.get("CSW_INGEST_TMP") else {"CSW_INGEST_TMP": str(warehouse.get().tmp_dir / "ingest")}
+        with environment(scratch), warehouse.build_connection() as con:
             results = list(ingest_kind(con, raw, kind))
         for r in results:
             if r.skipped:

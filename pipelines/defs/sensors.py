@@ -6,7 +6,8 @@ triggers, and touching a file without changing it does not. To avoid re-hashing 
 tick, the cursor also caches each path's sha256 under its (size, mtime_ns, ctime_ns, inode) stat; any
 write changes ctime, which a copy cannot preserve, so a stale cache entry cannot hide new content.
 Files named ``.*``, ``~$*``, ``*.part``, ``*.tmp``, ``*.crdownload`` are ignored: copy into ``raw/``
-under such a name and rename when complete.
+under such a name and rename when complete. Documentation (``.md``, ``.txt``, ``.yaml``) is ignored as
+by the ingest.
 """
 
 
@@ -34,11 +35,12 @@ from pipelines.defs.schedules import NIGHTLY_JOB, nightly_refresh
 from pipelines.publish import record_failure
 from pipelines.warehouse import Warehouse
 
-_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload")
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".md", ".txt", ".yaml", ".yml")
 
 
 def is_candidate(rel: Path) -> bool:
-    """True for files the sensor considers: no hidden part, no Office lock file, no partial download."""
+    """True for files the sensor considers: no hidden part, no Office lock file, no partial download,
+    no documentation (.md, .txt, .yaml: the ingest ignores those too)."""
     if any(part.startswith(".") for part in rel.parts):
         return False
     return not (rel.name.startswith("~$") or rel.name.lower().endswith(_IGNORED_SUFFIXES))
@@ -107,11 +109,10 @@ def build_raw_files_sensor(raw_dir: Path, minimum_interval_seconds: int = 60) ->
         default_status=DefaultSensorStatus.RUNNING,
         description=f"Start {NIGHTLY_JOB} when files with an unseen sha256 appear in {raw_dir}.",
     )
-    def raw_files_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    def raw_files_sensor(context: SensorEvaluationContext) -> SensorResult:
         new_paths, cursor = evaluate_raw_folder(raw_dir, context.cursor)
         if not new_paths:
-            context.update_cursor(cursor)
-            return SkipReason(f"no new content in {raw_dir}")
+            return SensorResult(skip_reason=SkipReason(f"no new content in {raw_dir}"), cursor=cursor)
         digest = hashlib.sha1("\n".join(new_paths).encode() + cursor.encode()).hexdigest()[:16]
         shown = ", ".join(new_paths[:10]) + (f" and {len(new_paths) - 10} more" if len(new_paths) > 10 else "")
         context.log.info(f"new raw content: {shown}")

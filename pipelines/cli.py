@@ -1,0 +1,318 @@
+"""Command line: ``python -m pipelines <command>`` (refresh, status, rejects, sql, rollback, serve).
+
+Errors are one clear line on stderr and a non-zero exit code; ``--verbose`` adds the traceback and the
+Dagster run log. Exit codes: 0 ok, 1 a stage or query failed, 2 bad usage, 3 refresh in progress
+(build database locked), 4 nothing published yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import subprocess
+import sys
+import traceback
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines import settings
+from pipelines.warehouse import Warehouse, WarehouseBusyError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_UNPUBLISHED = 0, 1, 2, 3, 4
+
+
+class CliError(Exception):
+    """An expected failure: message for people plus the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.code = code
+
+
+# ---------------------------------------------------------------------------------------------------
+# commands
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Run ingest -> audit -> dbt build -> publish through Dagster and print a summary."""
+    from pipelines.defs.runner import run_refresh
+
+    wh = Warehouse(args.warehouse_dir)
+    if not Path(args.raw_dir).is_dir():
+        raise CliError(f"raw folder {args.raw_dir} does not exist (--raw-dir or CSW_RAW_DIR)")
+    if args.as_of:
+        settings.parse_as_of(args.as_of)  # ValueError with the accepted forms
+    print(f"Refreshing {wh.root} from {args.raw_dir}" + (f" as of {args.as_of}" if args.as_of else "") + " ...", flush=True)
+    log_file = wh.tmp_dir / "last_refresh.log"
+    if args.verbose:
+        outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="INFO")
+    else:
+        with _output_to(log_file):  # dbt and Dagster logs go to the file; the summary below to the terminal
+            outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="WARNING")
+    from pipelines.status import render_table
+
+    if outcome.ingest:
+        keys = ("files_loaded", "files_skipped", "files_rejected", "rows_loaded", "rows_rejected")
+        rows = [[name, *(t.get(k, 0) for k in keys)] for name, t in sorted(outcome.ingest.items())]
+        total = ["total", *(sum(t.get(k, 0) for t in outcome.ingest.values()) for k in keys)]
+        print(render_table(["source kind", "files loaded", "skipped (seen)", "files rejected", "rows loaded",
+                            "rows rejected"], [*rows, total]))
+    if outcome.unmatched:
+        print(f"{len(outcome.unmatched)} file(s) in the raw folder match no source contract (not loaded):")
+        for p in outcome.unmatched[:20]:
+            print(f"  {p}")
+    if outcome.run_id:
+        print(f"Dagster run {outcome.run_id} (home {wh.dagster_home})")
+    if outcome.success:
+        pub = outcome.published or {}
+        print(f"Published v{int(pub.get('version', 0)):06d} at {pub.get('published_at')} "
+              f"({pub.get('tables')} tables, {pub.get('loads_included')} loads).")
+        if any(t.get("files_rejected") or t.get("rows_rejected") for t in outcome.ingest.values()):
+            print("Some rows or files were rejected: see `python -m pipelines status` and `... rejects`.")
+        return EXIT_OK
+    from pipelines.publish import read_current
+
+    current = read_current(wh)
+    still = f"v{current['version']:06d}" if current else "nothing (no version published yet)"
+    failure = outcome.failure
+    lines = [f"Refresh FAILED in stage '{failure.stage}'. Nothing new was published; readers still see {still}."]
+    lines += [f"  - {p}" for p in failure.problems] or [f"  - {failure.message}"]
+    lines.append(f"Recorded in {wh.last_failure}. Details: `python -m pipelines status`"
+                 + ("" if args.verbose else f", the run log {log_file}, or rerun with --verbose") + ".")
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Published version, last failure and the file ledger."""
+    from pipelines.status import render_status, status_report
+
+    report = status_report(Warehouse(args.warehouse_dir))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        print(render_status(report))
+    return EXIT_OK
+
+
+def cmd_rejects(args: argparse.Namespace) -> int:
+    """Rejected raw lines with file, line and reason."""
+    from pipelines.status import rejected_rows, render_rejects
+
+    rows, source = rejected_rows(Warehouse(args.warehouse_dir), file=args.file, limit=args.limit)
+    if args.json:
+        print(json.dumps({"ledger_source": source.kind, "rows": rows}, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        print(f"Rejected rows ({source.note}; at most {args.limit}):")
+        print(render_rejects(rows))
+    return EXIT_OK
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """One read-only query against the published serving copy."""
+    from pipelines.publish import current_serving
+    from pipelines.sql_readonly import QueryRefused, QueryTimeout, run_query
+
+    sql = args.query if args.query != "-" else sys.stdin.read()
+    pointer, path = current_serving(Warehouse(args.warehouse_dir))
+    try:
+        result = run_query(path, sql, max_rows=args.max_rows, timeout_s=args.timeout)
+    except (QueryRefused, QueryTimeout) as exc:
+        raise CliError(f"query refused: {exc}" if isinstance(exc, QueryRefused) else str(exc)) from exc
+    except duckdb.Error as exc:
+        raise CliError(f"query failed: {' '.join(str(exc).split())}") from exc
+    if args.format == "json":
+        records = [dict(zip(result.columns, row)) for row in result.rows]
+        print(json.dumps(records, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([_csv_cell(v) for v in row] for row in result.rows)
+    note = f"{len(result.rows)} row(s) from v{pointer['version']:06d}"
+    if result.truncated:
+        note += f"; TRUNCATED at --max-rows {args.max_rows}"
+    print(note, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Point CURRENT.json at an earlier kept version."""
+    from pipelines.publish import rollback
+
+    pointer = rollback(Warehouse(args.warehouse_dir), args.version)
+    print(f"CURRENT is now v{pointer['version']:06d} ({pointer['file']}, published {pointer['published_at']}); "
+          f"it was v{pointer['rolled_back_from']:06d}.")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the Streamlit dashboards (localhost by default)."""
+    app = settings.PROJECT_ROOT / "dashboards" / "app.py"
+    if not app.exists():
+        raise CliError(f"dashboard entry {app} is missing")
+    env = {**os.environ, "CSW_WAREHOUSE_DIR": str(Path(args.warehouse_dir).resolve())}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
+           "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"Serving dashboards on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
+    try:
+        return subprocess.call(cmd, env=env, cwd=settings.PROJECT_ROOT)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------
+# parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser with one sub-command per operation."""
+    def common_options(default: Any) -> argparse.ArgumentParser:
+        # sub-commands use SUPPRESS so an option given before the command is not reset by their default
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--warehouse-dir", type=Path, default=default,
+                            help="warehouse folder (build.duckdb, serving/, dagster_home/); "
+                                 "default $CSW_WAREHOUSE_DIR or ./warehouse")
+        common.add_argument("-v", "--verbose", action="store_true", default=default if default is not None else False,
+                            help="show tracebacks and the Dagster run log")
+        return common
+
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines",
+        description="City safety data warehouse (城市管理和综合执法局 数据仓库): refresh, inspect and query.",
+        parents=[common_options(None)],
+    )
+    common = common_options(argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("refresh", parents=[common], help="ingest raw files, audit, dbt build, publish (via Dagster)",
+                       description="Run the nightly_refresh job now, in this process, recorded in <warehouse>/dagster_home: "
+                                   "ingest new raw files into the event store, run the audit (ledger checks, reject "
+                                   "ratio, dbt tests), build the marts and publish a new serving version. Exits 1 with "
+                                   "the failing stage when anything fails; the previous version stays published.")
+    p.add_argument("--raw-dir", type=Path, default=None, help="landing folder; default $CSW_RAW_DIR or ./raw")
+    p.add_argument("--as-of", default=None,
+                   help="recorded_at cut-off, ISO 8601 (no offset = deployment zone): rebuild marts as known then")
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("status", parents=[common], help="published version, last failure, file ledger",
+                       description="Show the published version, the last failed refresh (if any) and every file "
+                                   "load: status, encoding, rows in file / loaded / rejected, top reject reasons.")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("rejects", parents=[common], help="list rejected raw lines with reasons",
+                       description="List rejected rows: raw file, line, reason code, reason and raw text.")
+    p.add_argument("--file", default=None, help="only rows of this raw file (path relative to the raw folder)")
+    p.add_argument("--limit", type=_positive_int, default=50, help="at most N rows (default 50)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_rejects)
+
+    p = sub.add_parser("sql", parents=[common], help="one read-only SELECT on the published copy",
+                       description="Run one SELECT (or WITH ... SELECT) on the published serving copy (schemas marts "
+                                   "and ops), read-only, without file or network access, with a row cap and a timeout.")
+    p.add_argument("query", help='the SQL, e.g. "SELECT * FROM marts.fct_fault_disposal_daily LIMIT 5"; - reads stdin')
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.add_argument("--max-rows", type=_positive_int, default=10_000, help="row cap (default 10000)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before the query is interrupted (default 30)")
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("rollback", parents=[common], help="switch CURRENT to an earlier kept version",
+                       description="Point serving/CURRENT.json at an earlier published version still kept "
+                                   "(default: the newest one older than the current).")
+    p.add_argument("--version", type=_positive_int, default=None, help="version number to make current")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("serve", parents=[common], help="start the Streamlit dashboards",
+                       description="Run the Streamlit app (dashboards/app.py) reading the published copy.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, run the command, return the exit code (errors as one line on stderr)."""
+    args = build_parser().parse_args(argv)
+    args.warehouse_dir = (args.warehouse_dir or settings.warehouse_dir()).resolve()
+    if getattr(args, "raw_dir", None) is None and args.command == "refresh":
+        args.raw_dir = settings.raw_dir()
+    if not args.verbose:
+        warnings.simplefilter("ignore")
+        logging.getLogger("dagster").setLevel(logging.ERROR)
+    from pipelines.publish import NothingPublishedError, PublishError, RollbackError
+    from pipelines.sql_readonly import QueryRefused
+
+    try:
+        return args.func(args)
+    except CliError as exc:
+        return _fail(args, exc, str(exc), exc.code)
+    except WarehouseBusyError as exc:
+        return _fail(args, exc, f"refresh in progress: {exc}", EXIT_BUSY)
+    except NothingPublishedError as exc:
+        return _fail(args, exc, str(exc), EXIT_UNPUBLISHED)
+    except (PublishError, RollbackError, QueryRefused, FileNotFoundError, ValueError, duckdb.Error) as exc:
+        return _fail(args, exc, str(exc), EXIT_FAILED)
+    except Exception as exc:  # anything unexpected: still one line unless --verbose
+        hint = "" if args.verbose else " (rerun with --verbose for the traceback)"
+        return _fail(args, exc, f"unexpected {type(exc).__name__}: {exc}{hint}", EXIT_FAILED)
+
+
+def _fail(args: argparse.Namespace, exc: BaseException, message: str, code: int) -> int:
+    if args.verbose:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+@contextmanager
+def _output_to(path: Path) -> Iterator[None]:
+    """Send everything written to file descriptors 1 and 2 (also by subprocesses) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "w", encoding="utf-8") as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
