@@ -170,6 +170,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Write the demo exports into the raw folder (unless present), refresh, then serve the dashboards."""
+    from pipelines.demo.generate import generate
+
+    raw = Path(args.raw_dir)
+    if not (raw / "demo").is_dir():
+        print(f"Writing the demo exports into {raw / 'demo'} ...", flush=True)
+        generate(raw)
+    args.as_of = None
+    code = cmd_refresh(args)
+    if code != EXIT_OK:
+        return code
+    return EXIT_OK if args.no_serve else cmd_serve(args)
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    """Validate contracts; with a data file, dry-run its load into a scratch database and report."""
+    import tempfile
+
+    from pipelines.ingest.contract import load_contract, load_contracts
+    from pipelines.ingest.load import ingest_file
+
+    contracts = [load_contract(Path(args.contract))] if args.contract else load_contracts()
+    for c in contracts:
+        print(f"ok  {c.source:32} kind={c.kind:12} format={c.format:8} {c.path}")
+    if not args.data_file:
+        return EXIT_OK
+    if len(contracts) != 1:
+        raise CliError("give the contract file together with the data file")
+    data = Path(args.data_file).resolve()
+    if not data.is_file():
+        raise CliError(f"data file {data} does not exist")
+    with tempfile.TemporaryDirectory() as tmp:
+        wh = Warehouse(Path(tmp) / "warehouse")
+        with wh.connect_build() as con:
+            r = ingest_file(con, data.parent, data, contracts[0])
+            print(json.dumps(r.as_dict(), ensure_ascii=False, indent=2, default=str))
+            if r.rows_rejected:
+                print("first rejected rows:")
+                for line, code, reason in con.execute(
+                        "SELECT source_line, reason_code, reason FROM events.rejected_rows ORDER BY 1 LIMIT 10"
+                ).fetchall():
+                    print(f"  line {line}: [{code}] {reason}")
+            counts = con.execute("SELECT event_type, count(*) FROM events.events GROUP BY 1 ORDER BY 1").fetchall()
+            for event_type, n in counts:
+                print(f"  {n:8} {event_type}")
+    return EXIT_OK if r.status == "loaded" else EXIT_FAILED
+
+
 # ---------------------------------------------------------------------------------------------------
 # parser
 
@@ -237,6 +286,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", parents=[common], help="demo exports -> refresh -> serve (the README's first command)",
+                       description="Write the deterministic demo exports into <raw>/demo (when missing), run the "
+                                   "refresh on the raw folder, then serve the dashboards.")
+    p.add_argument("--raw-dir", type=Path, default=None, help="landing folder; default $CSW_RAW_DIR or ./raw")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument("--no-serve", action="store_true", help="stop after the refresh")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("contracts", parents=[common], help="validate source contracts; dry-run one on a file",
+                       description="Validate every contract (or CONTRACT), and with DATA_FILE load that file "
+                                   "through the contract into a scratch database and show the counts, the first "
+                                   "rejected rows and the events it yields. Nothing is written to the warehouse.")
+    p.add_argument("contract", nargs="?", help="a contract YAML file (default: all shipped contracts)")
+    p.add_argument("data_file", nargs="?", help="a raw export to try the contract on")
+    p.set_defaults(func=cmd_contracts)
     return parser
 
 
@@ -244,12 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the command, return the exit code (errors as one line on stderr)."""
     args = build_parser().parse_args(argv)
     args.warehouse_dir = (args.warehouse_dir or settings.warehouse_dir()).resolve()
-    if getattr(args, "raw_dir", None) is None and args.command == "refresh":
+    if getattr(args, "raw_dir", None) is None and args.command in ("refresh", "demo"):
         args.raw_dir = settings.raw_dir()
     if not args.verbose:
         warnings.simplefilter("ignore")
         logging.getLogger("dagster").setLevel(logging.ERROR)
     from pipelines.publish import NothingPublishedError, PublishError, RollbackError
+    from pipelines.ingest.contract import ContractError
     from pipelines.sql_readonly import QueryRefused
 
     try:
@@ -260,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, exc, f"refresh in progress: {exc}", EXIT_BUSY)
     except NothingPublishedError as exc:
         return _fail(args, exc, str(exc), EXIT_UNPUBLISHED)
-    except (PublishError, RollbackError, QueryRefused, FileNotFoundError, ValueError, duckdb.Error) as exc:
+    except (PublishError, RollbackError, QueryRefused, FileNotFoundError, ValueError, duckdb.Error,
+            ContractError) as exc:
         return _fail(args, exc, str(exc), EXIT_FAILED)
     except Exception as exc:  # anything unexpected: still one line unless --verbose
         hint = "" if args.verbose else " (rerun with --verbose for the traceback)"
