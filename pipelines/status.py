@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines import settings
 from pipelines.publish import NothingPublishedError, current_serving, read_last_failure
 from pipelines.warehouse import Warehouse, WarehouseBusyError, connect_readonly
 
@@ -202,9 +203,10 @@ def render_status(report: dict[str, Any]) -> str:
             reasons = ", ".join(f"{r['reason_code']}×{r['count']}" for r in f["top_reject_reasons"])
             status = f["status"] + (" (superseded)" if f["superseded"] else "")
             rows.append([f["path"], f["source"], status, f["encoding"], f["rows_in_file"], f["rows_loaded"],
-                         f["rows_rejected"], reasons or f["error"], (f["loaded_at"] or "")[:19]])
+                         f["rows_rejected"], reasons or f["error"], (f["loaded_at"] or "")[:19].replace("T", " ")])
         out.append(render_table(
-            ["file", "source", "status", "encoding", "rows", "loaded", "rejected", "top reasons / error", "loaded at"], rows))
+            ["file", "source", "status", "encoding", "rows", "loaded", "rejected", "top reasons / error",
+             f"loaded at ({settings.timezone_name()})"], rows))
     return "\n".join(out)
 
 

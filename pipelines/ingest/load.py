@@ -136,14 +136,17 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
     prefix = f"ld_{fp.sha256[:12]}"
     tmp_dir = Path(os.environ.get("CSW_INGEST_TMP", raw_dir.parent / ".ingest_tmp"))
     result = FileResult(rel, contract.source, "loaded", load_id=load_id)
+    log.info("loading %s (%s, %.1f MB) ...", rel, contract.source, fp.size_bytes / 1e6)
     register_udfs(con, pii.salt(_warehouse_root(con)))
     con.begin()
     try:
         _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
         _ledger(con, result, contract, fp, started, recorded)
         con.commit()
-        log.info("loaded %s (%s): %s rows, %s rejected, %s events, %s readings", rel, contract.source,
-                 result.rows_in_file, result.rows_rejected, result.events_written, result.readings_written)
+        seconds = max((datetime.now(timezone.utc) - started).total_seconds(), 1e-6)
+        log.info("loaded %s (%s): %s rows (%.0f rows/s), %s rejected, %s events, %s readings", rel, contract.source,
+                 result.rows_in_file, (result.rows_in_file or 0) / seconds, result.rows_rejected,
+                 result.events_written, result.readings_written)
     except (DecodeError, LandingError, HeaderError) as exc:
         con.rollback()
         _file_rejected(con, result, contract, fp, started, recorded, str(exc))
