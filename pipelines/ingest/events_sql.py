@@ -11,6 +11,8 @@ event and a corrected file re-issues the same id for an unchanged event.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pipelines.ingest.contract import Condition, Contract, EventSpec, Readings
 from pipelines.ingest.typing_sql import lit
 
@@ -122,6 +124,40 @@ def _quality(value: str, sentinels: list[float], valid_range: tuple[float, float
     return f"CASE {' '.join(cases)} ELSE 'ok' END" if cases else "'ok'"
 
 
+@dataclass(frozen=True)
+class _ReadingSource:
+    """One stream of readings in SQL terms: value and raw text expressions, type, unit, flags, the
+    within-row index (packed cells), the presence test, the FROM source and the measured instant."""
+
+    value: str
+    raw: str
+    sensor_type: str
+    unit: str
+    sentinels: list[float]
+    valid_range: tuple[float, float] | None
+    index: str
+    present: str
+    source: str
+    measured: str
+
+
+def _reading_sources(contract: Contract, r: Readings, rows: str) -> list[_ReadingSource]:
+    if r.measures:
+        return [_ReadingSource(f"CAST(t_{m.field} AS DOUBLE)", f"CAST(r_{m.field} AS VARCHAR)", lit(m.sensor_type),
+                               lit(m.unit), m.sentinels, m.valid_range, "1", f"t_{m.field} IS NOT NULL", rows,
+                               _instant(contract, m.measured_at or r.measured_at)) for m in r.measures]
+    stype, unit = _field_or_constant(contract, r.sensor_type), _field_or_constant(contract, r.unit)
+    measured = _instant(contract, r.measured_at)
+    if r.split:
+        parts = f"string_split(r_{r.value}, {lit(r.split)})"
+        src = (f"(SELECT *, unnest({parts}) AS _part, generate_subscripts({parts}, 1) AS _idx FROM {rows} "
+               f"WHERE r_{r.value} IS NOT NULL)")
+        return [_ReadingSource("try_cast(trim(_part) AS DOUBLE)", "trim(_part)", stype, unit, r.sentinels,
+                               r.valid_range, "_idx", "_part IS NOT NULL", src, measured)]
+    return [_ReadingSource(f"CAST(t_{r.value} AS DOUBLE)", f"CAST(r_{r.value} AS VARCHAR)", stype, unit,
+                           r.sentinels, r.valid_range, "1", f"t_{r.value} IS NOT NULL", rows, measured)]
+
+
 def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, str]) -> str:
     """SQL yielding ``events.sensor_readings`` rows from the clean rows table ``rows``.
 
@@ -131,36 +167,17 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
     """
     system = lit(contract.system)
     device = f"CAST(t_{r.device} AS VARCHAR)"
-    parts = []
-    if r.measures:
-        for m in r.measures:
-            parts.append((f"CAST(t_{m.field} AS DOUBLE)", f"CAST(r_{m.field} AS VARCHAR)", lit(m.sensor_type),
-                          lit(m.unit), m.sentinels, m.valid_range, "1", f"t_{m.field} IS NOT NULL", rows,
-                          _instant(contract, m.measured_at or r.measured_at)))
-    else:
-        stype = _field_or_constant(contract, r.sensor_type)
-        unit = _field_or_constant(contract, r.unit)
-        if r.split:
-            src = (f"(SELECT *, unnest(string_split(r_{r.value}, {lit(r.split)})) AS _part, "
-                   f"generate_subscripts(string_split(r_{r.value}, {lit(r.split)}), 1) AS _idx FROM {rows} "
-                   f"WHERE r_{r.value} IS NOT NULL)")
-            parts.append(("try_cast(trim(_part) AS DOUBLE)", "trim(_part)", stype, unit, r.sentinels,
-                          r.valid_range, "_idx", "_part IS NOT NULL", src, _instant(contract, r.measured_at)))
-        else:
-            parts.append((f"CAST(t_{r.value} AS DOUBLE)", f"CAST(r_{r.value} AS VARCHAR)", stype, unit,
-                          r.sentinels, r.valid_range, "1", f"t_{r.value} IS NOT NULL", rows,
-                          _instant(contract, r.measured_at)))
     selects = []
-    for value, raw, stype, unit, sentinels, valid_range, idx, present, src, measured in parts:
-        quality = _quality("v", sentinels, valid_range)
+    for s in _reading_sources(contract, r, rows):
+        quality = _quality("v", s.sentinels, s.valid_range)
         selects.append(f"""
-            SELECT md5(concat_ws('|', {system}, {device}, {stype}, CAST(epoch_us({measured}) AS VARCHAR),
-                                 CAST({idx} AS VARCHAR))) AS reading_id,
-                   {device} AS device_id, {stype} AS sensor_type, {measured} AS measured_at,
-                   CASE WHEN q = 'ok' THEN v END AS value, {unit} AS unit, q AS quality, {raw} AS raw_value,
+            SELECT md5(concat_ws('|', {system}, {device}, {s.sensor_type}, CAST(epoch_us({s.measured}) AS VARCHAR),
+                                 CAST({s.index} AS VARCHAR))) AS reading_id,
+                   {device} AS device_id, {s.sensor_type} AS sensor_type, {s.measured} AS measured_at,
+                   CASE WHEN q = 'ok' THEN v END AS value, {s.unit} AS unit, q AS quality, {s.raw} AS raw_value,
                    {lit(contract.source)} AS source, {system} AS source_system, {lit(ctx['load_id'])} AS load_id,
                    {lit(ctx['source_file'])} AS source_file, _line AS source_line,
                    CAST({lit(ctx['recorded_at'])} AS TIMESTAMPTZ) AS recorded_at
-            FROM (SELECT *, {quality} AS q FROM (SELECT *, {value} AS v FROM {src} WHERE {present}))
-            WHERE ({measured}) IS NOT NULL AND {device} IS NOT NULL""")
+            FROM (SELECT *, {quality} AS q FROM (SELECT *, {s.value} AS v FROM {s.source} WHERE {s.present}))
+            WHERE ({s.measured}) IS NOT NULL AND {device} IS NOT NULL""")
     return " UNION ALL ".join(selects)
