@@ -25,3 +25,20 @@
 {% macro unknown_if_null(col) -%}
   coalesce({{ col }}, '{{ var("unknown_label") }}')
 {%- endmacro %}
+
+{#
+  bci_grade(bci): BCI 桥梁状况指数 -> grade A-E (METRICS.md B2, CJJ 99 for Ⅱ-Ⅴ类 bridges):
+  A 完好 >= 90, B 良好 80-<90, C 合格 66-<80, D 不合格 50-<66, E 危险 < 50; NULL when bci is NULL.
+  composite_grade(score): 综合指标值 -> 评价等级 (METRICS.md §2.4): A 90-100, B 75-<90, C 60-<75, D 40-<60, E < 40.
+#}
+{% macro bci_grade(bci) -%}
+case when {{ bci }} is null then null
+     when {{ bci }} >= 90 then 'A' when {{ bci }} >= 80 then 'B' when {{ bci }} >= 66 then 'C'
+     when {{ bci }} >= 50 then 'D' else 'E' end
+{%- endmacro %}
+
+{% macro composite_grade(score) -%}
+case when {{ score }} is null then null
+     when {{ score }} >= 90 then 'A' when {{ score }} >= 75 then 'B' when {{ score }} >= 60 then 'C'
+     when {{ score }} >= 40 then 'D' else 'E' end
+{%- endmacro %}

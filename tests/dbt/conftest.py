@@ -46,6 +46,10 @@ SUPERSESSIONS = [("L02_complaints", "L12_complaints", "2024-03-12 02:05:00+08:00
 
 AS_OF = "2024-03-10 00:00:00+08:00"
 
+# `dbt build` arguments that build seeds and models only (no data / unit tests): for the extra builds whose only
+# purpose is comparing mart contents (replay, zones, as-of, incremental); the base and demo builds run every test.
+MODELS_ONLY = ["--exclude", "test_type:data", "test_type:unit"]
+
 
 @dataclass
 class Ev:
@@ -243,7 +247,8 @@ def run_dbt(args: list[str], db_path: Path | None, work: Path, env_extra: dict |
         env["CSW_BUILD_DB"] = str(db_path)
     env.update(env_extra or {})
     target = work / "target"
-    cmd = [str(DBT_BIN), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+    threads = ["--threads", "2"] if args and args[0] == "build" else []  # the tests' 2 cores; the pipeline uses 1
+    cmd = [str(DBT_BIN), *args, *threads, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
            "--target-path", str(target), "--log-path", str(work / "logs")]
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
     return DbtRun(proc.returncode, proc.stdout + proc.stderr)
@@ -252,7 +257,17 @@ def run_dbt(args: list[str], db_path: Path | None, work: Path, env_extra: dict |
 MARTS = [
     "fct_fault_disposal_daily", "fct_gas_inspection_coverage", "fct_complaint_closure_daily",
     "fct_complaints_received_daily", "fct_sensor_readings_daily", "dim_street", "dim_metric", "fct_event_lineage",
+    # the full metric catalogue (issue 4)
+    "dim_source_system", "dim_bridge", "dim_confined_space_unit", "fct_fault_response_daily",
+    "fct_gas_hazard_rectification_monthly", "fct_black_gas_seizures_monthly", "fct_enforcement_monthly",
+    "fct_bridge_condition_yearly", "fct_confined_space_work", "fct_confined_space_compliance_monthly",
+    "fct_patrol_checkin_daily", "fct_illegal_construction_monthly", "fct_complaint_service_daily",
+    "fct_complaint_feedback_daily", "fct_tips_monthly", "fct_sensor_alarms_daily", "fct_sensor_devices_daily",
+    "fct_metric_values", "fct_street_composite_components", "fct_street_composite_monthly", "fct_metric_restatements",
 ]
+# incremental facts (city_safety.incremental_config): delete + insert of the partitions affected since their watermark
+INCREMENTAL_MARTS = ["fct_fault_disposal_daily", "fct_complaint_closure_daily", "fct_complaints_received_daily",
+                     "fct_sensor_readings_daily", "fct_event_lineage"]
 
 
 def mart_hashes(db_path: Path) -> dict[str, str]:
@@ -299,6 +314,14 @@ def built(dbt_tmp) -> BuiltDb:
     return build_copy(dbt_tmp, "base", env_extra={"TZ": "Asia/Shanghai"})
 
 
+@pytest.fixture(scope="session")
+def as_of_build(dbt_tmp) -> BuiltDb:
+    """The same event store built as of 2024-03-10 00:00+08:00 (before the second night's loads)."""
+    b = build_copy(dbt_tmp, "as_of", ["--vars", json.dumps({"as_of": AS_OF}), *MODELS_ONLY])
+    assert b.run.returncode == 0, b.run.output[-5000:]
+    return b
+
+
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Run a read-only query on a built database (session zone Asia/Shanghai)."""
     con = duckdb.connect(str(db_path), read_only=True)
@@ -309,4 +332,5 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-__all__ = ["AS_OF", "A", "B", "C", "DBT_DIR", "MARTS", "build_copy", "build_events", "mart_hashes", "query", "run_dbt"]
+__all__ = ["AS_OF", "A", "B", "C", "DBT_DIR", "INCREMENTAL_MARTS", "MARTS", "REPO", "build_copy", "build_events",
+           "MODELS_ONLY", "mart_hashes", "query", "run_dbt"]

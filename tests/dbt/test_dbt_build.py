@@ -10,16 +10,17 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 
 import duckdb
 import pytest
 
-from conftest import AS_OF, A, B, C, DBT_DIR, MARTS, build_copy, build_events, mart_hashes, query, run_dbt
+from conftest import AS_OF, A, B, C, DBT_DIR, MARTS, MODELS_ONLY, build_copy, build_events, mart_hashes, query, run_dbt
 
 D = dt.date
 
 # Binding column lists (/tmp/marts.md); fct_fault_disposal_daily adds faults_reported and dim_metric adds
-# rate_column / numerator_column / denominator_column (documented extras).
+# direction and rate / numerator / denominator / date columns, filter and composite weight (documented extras).
 CONTRACT_COLUMNS = {
     "fct_fault_disposal_daily": [
         "source_system", "date_local", "street", "facility_type", "faults_due", "faults_disposed_on_time",
@@ -39,12 +40,27 @@ CONTRACT_COLUMNS = {
     "dim_street": ["source_system", "street"],
     "dim_metric": [
         "metric_id", "name_zh", "name_en", "definition_zh", "definition_en", "formula", "target", "unit",
-        "source", "model", "rate_column", "numerator_column", "denominator_column"],
+        "direction", "source", "model", "rate_column", "numerator_column", "denominator_column", "date_column",
+        "filter", "composite_weight"],
     "fct_event_lineage": [
         "event_id", "event_type", "source_system", "aggregate_type", "aggregate_id", "occurred_at",
         "date_local", "street", "category", "channel", "subject_type", "source", "source_file", "source_line",
         "load_id"],
 }
+
+
+# every dbt unit test of the project (one or more hand-computed cases per metric; edge cases named in each)
+UNIT_TESTS = [
+    "fault_disposal_rate_hand_computed", "fault_due_at_from_limits_extensions_and_zone",
+    "complaint_closure_rates_hand_computed", "complaint_due_at_and_valid_close",
+    "gas_unit_inspected_twice_counts_once_and_alarm_must_work", "gas_coverage_rates_hand_computed",
+    "fault_response_durations_hand_computed", "gas_hazard_rectification_flow_cohort_on_time",
+    "black_gas_seizures_hand_computed", "enforcement_rates_hand_computed", "sensor_alarm_handling_hand_computed",
+    "sensor_devices_offline_hand_computed", "bridge_condition_yearly_hand_computed", "confined_space_operation_checks",
+    "confined_space_compliance_rates", "patrol_checkin_rates_day_night_and_zero_plan",
+    "illegal_construction_spots_and_removals", "complaint_response_and_repeats", "complaint_feedback_satisfaction_reopen",
+    "tips_verification_and_rewards", "composite_component_scores", "composite_score_and_grade_bands",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,21 +70,11 @@ def base(built):
     return built, mart_hashes(built.path)
 
 
-@pytest.fixture(scope="module")
-def as_of_build(dbt_tmp):
-    """The same event store built as of 2024-03-10 00:00+08:00 (before the second night's loads)."""
-    b = build_copy(dbt_tmp, "as_of", ["--vars", json.dumps({"as_of": AS_OF})])
-    assert b.run.returncode == 0, b.run.output[-5000:]
-    return b
-
-
 def test_build_runs_models_tests_and_unit_tests(base):
     built, _ = base
     out = built.run.output
     assert "ERROR=0" in out and "WARN=0" in out, out[-3000:]
-    for unit_test in ["fault_disposal_rate_hand_computed", "fault_due_at_from_limits_extensions_and_zone",
-                      "complaint_closure_rates_hand_computed", "complaint_due_at_and_valid_close",
-                      "gas_unit_inspected_twice_counts_once_and_alarm_must_work", "gas_coverage_rates_hand_computed"]:
+    for unit_test in UNIT_TESTS:
         assert re.search(rf"PASS \S+::{unit_test}\b", out), unit_test
 
 
@@ -109,9 +115,13 @@ def test_complaint_facts_values(base):
         # LA1: received 03-01 20:00 PST + 240 h = 03-11 21:00 PDT (DST started 03-10)
         ("la311", D(2024, 3, 11), "phone", "streetlight_fault", "CD 13", 1, 1, 1, 1.0, 1.0),
         ("la311", D(2024, 3, 13), "phone", "graffiti", "CD 1", 1, 0, 0, 0.0, 0.0),
-        ("licheng", D(2024, 3, 5), "wechat", "road", B, 1, 0, 0, 0.0, 0.0),
-        # C1 on time, C2 duplicate close (denominator only), C3 corrected close on time
-        ("licheng", D(2024, 3, 6), "12345", "noise", A, 3, 2, 2, 2 / 3, 2 / 3),
+        # C3: own due_at 03-06 08:00, corrected close 03-05 12:00 on time
+        ("licheng", D(2024, 3, 6), "12345", "noise", A, 1, 1, 1, 1.0, 1.0),
+        # C4: WeChat received Saturday 03-02 + 3 official working days (Mon 03-04 .. Wed 03-06), never closed
+        ("licheng", D(2024, 3, 6), "wechat", "road", B, 1, 0, 0, 0.0, 0.0),
+        # C1, C2: 12345 received Friday 03-01 + 5 working days = Friday 03-08 23:59:59; C1 on time, C2 duplicate
+        # close (denominator only)
+        ("licheng", D(2024, 3, 8), "12345", "noise", A, 2, 1, 1, 0.5, 0.5),
     ]
     received = query(built.path, "SELECT * FROM main_marts.fct_complaints_received_daily ORDER BY ALL")
     assert received == [
@@ -169,23 +179,85 @@ def test_dimensions_and_lineage(base):
     assert la1 == [(D(2024, 3, 1), "la311/part2.csv", la1[0][2])]
 
 
-def test_dim_metric_matches_seed_and_model_meta(base):
+# METRICS.md ids every area of the bureau's work must expose (issue 4)
+REQUIRED_METRICS = {
+    "F1", "F2", "G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9", "G10", "G12", "B1", "B2", "B4", "B5", "B6",
+    "S1", "S2", "S3", "S4", "S5", "I1", "I3", "I4", "I5", "C1", "C16", "C17", "C20", "H2", "H4", "H5", "H6", "H7",
+    "H9", "H12", "E1", "E2", "E3", "E4", "D1",
+}
+
+
+def test_dim_metric_is_built_from_model_meta_only(base):
     built, _ = base
-    with open(DBT_DIR / "seeds" / "metric_definitions.csv", encoding="utf-8") as f:
-        seed = {r["metric_id"]: r for r in csv.DictReader(f)}
-    dim = {r[0]: r for r in query(built.path, "SELECT metric_id, name_zh, target, model FROM main_marts.dim_metric")}
-    assert set(dim) == set(seed) and {"F1", "G2", "G3", "G4", "C16", "C17"} <= set(dim)
+    assert not (DBT_DIR / "seeds" / "metric_definitions.csv").exists()  # one source of truth: the model YAML meta
+    cols = ["metric_id", "name_zh", "name_en", "definition_zh", "definition_en", "formula", "target", "unit",
+            "direction", "source", "model", "rate_column", "numerator_column", "denominator_column", "date_column",
+            "filter", "composite_weight"]
+    dim = {r[0]: dict(zip(cols, r)) for r in query(built.path, f"SELECT {', '.join(cols)} FROM main_marts.dim_metric")}
     manifest = json.loads((built.path.parent / "target" / "manifest.json").read_text(encoding="utf-8"))
-    seen = set()
+    seen = {}
     for node in manifest["nodes"].values():
         for m in node.get("config", {}).get("meta", {}).get("metrics", []):
-            row = seed[m["id"]]
-            assert (m["name_zh"], m["name_en"], m["formula"], m["source"]) == (
-                row["name_zh"], row["name_en"], row["formula"], row["source"]), m["id"]
-            assert m["target"] == (float(row["target"]) if row["target"] else None)
-            assert node["name"] == row["model"] == dim[m["id"]][3]
-            seen.add(m["id"])
-    assert seen == set(seed)
+            assert m["id"] not in seen, m["id"]
+            seen[m["id"]] = node["name"]
+            row = dim[m["id"]]
+            for key in ["name_zh", "name_en", "definition_zh", "definition_en", "formula", "unit", "source",
+                        "rate_column", "numerator_column", "denominator_column", "date_column", "filter"]:
+                assert row[key] == m.get(key), (m["id"], key)
+            assert row["target"] == m.get("target") and row["composite_weight"] == m.get("composite_weight"), m["id"]
+            assert row["model"] == node["name"], m["id"]
+            # the named columns exist in the built model
+            model_cols = {r[0] for r in query(built.path, f"DESCRIBE main_marts.{node['name']}")}
+            for key in ["rate_column", "numerator_column", "denominator_column", "date_column"]:
+                assert m.get(key) is None or m[key] in model_cols, (m["id"], key, m.get(key))
+    assert set(seen) == set(dim)
+    assert REQUIRED_METRICS <= set(dim), sorted(REQUIRED_METRICS - set(dim))
+    # the composite weights sum to 1 (METRICS.md C20: Σ score x weight)
+    assert abs(sum(r["composite_weight"] or 0 for r in dim.values()) - 1.0) < 1e-9
+
+
+def test_metric_values_roll_up_the_facts(base):
+    built, _ = base
+    # F1 for licheng, March 2024 by street: sum(num) / sum(den) of the fact
+    got = query(built.path, "SELECT street, numerator, denominator, value FROM main_marts.fct_metric_values "
+                            "WHERE metric_id = 'F1' AND source_system = 'licheng' ORDER BY street")
+    assert got == [(A, 3.0, 5.0, 0.6)]  # F1, F6, F3 on time of F1, F2, F3, F5, F6 due in March
+    # G2 uses the restaurant filter; C1 is a count (no denominator)
+    assert query(built.path, "SELECT numerator, denominator FROM main_marts.fct_metric_values WHERE metric_id = 'G2' "
+                             "AND period_start = DATE '2024-03-01'") == [(1.0, 3.0)]
+    assert query(built.path, "SELECT sum(value), count(denominator) FROM main_marts.fct_metric_values "
+                             "WHERE metric_id = 'C1' AND source_system = 'licheng'") == [(4.0, 0)]
+
+
+def test_restatements_show_late_and_corrected_data(base):
+    built, _ = base
+    rows = query(built.path, """
+        SELECT source_system, metric_id, date_local, strftime(cutoff_at AT TIME ZONE 'Asia/Shanghai', '%m-%d %H:%M'),
+               numerator_then, denominator_then, value_then, value_latest, value_delta, caused_by_loads
+        FROM main_marts.fct_metric_restatements ORDER BY ALL""")
+    # cut-offs = the 10 latest load commits (03-08 02:05 .. 04-01 02:10); only changed, already reportable days
+    la_0301 = [("la311", "C1", D(2024, 3, 1), c, 0, None, 0.0, 1.0, 1.0, "L05_la,L06_la_overlap")
+               for c in ["03-08 02:05", "03-08 02:10", "03-08 02:15"]]
+    la_0302 = [("la311", "C1", D(2024, 3, 2), c, 0, None, 0.0, 1.0, 1.0, "L06_la_overlap")
+               for c in ["03-08 02:05", "03-08 02:10", "03-08 02:15", "03-08 03:00"]]
+    # C3's first export closed it after its due time; the corrected re-export (L12, 03-12 02:05) on time
+    c17 = [("licheng", "C17", D(2024, 3, 6), c, 0, 2, 0.0, 0.5, 0.5, "L12_complaints")
+           for c in ["03-08 02:05", "03-08 02:10", "03-08 02:15", "03-08 03:00", "03-08 03:10", "03-08 03:30",
+                     "03-12 02:00"]]
+    assert rows == la_0301 + la_0302 + c17
+
+
+def test_restatement_window_is_a_var(base, dbt_tmp):
+    built, _ = base
+    work = dbt_tmp / "restate3"
+    work.mkdir()
+    db = work / "build.duckdb"
+    shutil.copyfile(built.path, db)
+    run = run_dbt(["run", "--select", "fct_metric_restatements", "--vars", json.dumps({"restatement_cutoffs": 3})],
+                  db, work)
+    assert run.returncode == 0, run.output[-3000:]
+    # the 3 latest cut-offs are 03-12 02:05, 03-12 02:15 and 04-01 02:10: everything was known by then
+    assert query(db, "SELECT count(*) FROM main_marts.fct_metric_restatements") == [(0,)]
 
 
 def test_replay_after_dropping_projections_is_identical(base):
@@ -196,7 +268,7 @@ def test_replay_after_dropping_projections_is_identical(base):
             con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     finally:
         con.close()
-    run = run_dbt(["build"], built.path, built.path.parent, {"TZ": "Asia/Shanghai"})
+    run = run_dbt(["build", *MODELS_ONLY], built.path, built.path.parent, {"TZ": "Asia/Shanghai"})
     assert run.returncode == 0, run.output[-3000:]
     assert mart_hashes(built.path) == hashes
 
@@ -204,7 +276,7 @@ def test_replay_after_dropping_projections_is_identical(base):
 def test_process_and_session_time_zone_do_not_change_marts(base, dbt_tmp):
     _, hashes = base
     # TZ=UTC for the process and a UTC DuckDB session: local dates still follow the source systems' zones
-    other = build_copy(dbt_tmp, "utc", env_extra={"TZ": "UTC", "CSW_TIMEZONE": "UTC"})
+    other = build_copy(dbt_tmp, "utc", MODELS_ONLY, env_extra={"TZ": "UTC", "CSW_TIMEZONE": "UTC"})
     assert other.run.returncode == 0, other.run.output[-3000:]
     assert mart_hashes(other.path) == hashes
 
@@ -218,8 +290,8 @@ def test_as_of_excludes_later_loads(base, as_of_build):
                     "FROM main_marts.fct_fault_disposal_daily WHERE date_local = DATE '2024-03-02'") == [
         (4, 2, 3, 1, 0.5)]
     # the corrected complaint export (03-12) is not yet known: C3 closed late
-    assert query(p, "SELECT complaints_due, complaints_closed, complaints_closed_on_time "
-                    "FROM main_marts.fct_complaint_closure_daily WHERE date_local = DATE '2024-03-06'") == [(3, 2, 1)]
+    assert query(p, "SELECT sum(complaints_due), sum(complaints_closed), sum(complaints_closed_on_time) "
+                    "FROM main_marts.fct_complaint_closure_daily WHERE date_local = DATE '2024-03-06'") == [(2, 1, 0)]
     # the late sensor reading and the April gas load are excluded
     assert query(p, "SELECT readings, avg_value FROM main_marts.fct_sensor_readings_daily "
                     "WHERE device_id = 'D1' AND date_local = DATE '2024-03-02'") == [(1, 50.0)]

@@ -1,14 +1,12 @@
 -- METRICS.md C16 结案率, C17 按期结案率, H5 办结率: one row per source_system, local due date, channel,
 -- category and street. 应结案数 = complaints due that day; closes with a void/duplicate reason never count
 -- as 结案 (they stay in the denominator).
+{{ config(**city_safety.incremental_config('complaint_due')) }}
+{{ city_safety.incremental_depends_on('complaint_due') }}
 with complaints as (
     select *
     from {{ ref('int_complaints_folded') }}
     where received_at is not null
-),
-
-target as (
-    select target from {{ ref('metric_definitions') }} where metric_id = 'C16'
 ),
 
 daily as (
@@ -36,6 +34,6 @@ select
     d.complaints_closed_on_time,
     {{ city_safety.ratio('d.complaints_closed', 'd.complaints_due') }} as closure_rate,
     {{ city_safety.ratio('d.complaints_closed_on_time', 'd.complaints_due') }} as on_time_closure_rate,
-    cast(t.target as {{ city_safety.type_double() }}) as target_rate
+    cast((select target from {{ ref('dim_metric') }} where metric_id = 'C16') as {{ city_safety.type_double() }}) as target_rate
 from daily as d
-cross join target as t
+where {{ city_safety.incremental_filter('complaint_due', 'd') }}

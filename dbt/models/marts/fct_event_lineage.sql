@@ -1,4 +1,6 @@
 -- Drill-down: every active event (as of the cut-off) with its local date and lineage to file, line and load.
+{{ config(**city_safety.incremental_config('lineage')) }}
+{{ city_safety.incremental_depends_on('lineage') }}
 select
     event_id,
     event_type,
@@ -15,4 +17,5 @@ select
     source_file,
     source_line,
     load_id
-from {{ ref('stg_events__active') }}
+from {{ ref('stg_events__active') }} as e
+where {{ city_safety.incremental_filter('lineage', 'e') }}

@@ -1,6 +1,8 @@
 -- METRICS.md F1 设施故障日处置率 (C9/C10 应处置数 pattern), one row per source_system, local due date,
 -- street and facility type. A row also exists for a day on which faults were only reported (faults_due = 0,
 -- disposal_rate NULL), so "nothing due" is visible and never shown as 0 %.
+{{ config(**city_safety.incremental_config('fault')) }}
+{{ city_safety.incremental_depends_on('fault') }}
 with faults as (
     select *
     from {{ ref('int_faults_folded') }}
@@ -10,10 +12,6 @@ with faults as (
 
 cutoff as (
     select cutoff_at from {{ ref('int_build_cutoff') }}
-),
-
-target as (
-    select target from {{ ref('metric_definitions') }} where metric_id = 'F1'
 ),
 
 by_due_day as (
@@ -62,7 +60,8 @@ daily as (
         cast(sum(is_disposed) as {{ dbt.type_bigint() }}) as faults_disposed,
         cast(sum(is_overdue_open) as {{ dbt.type_bigint() }}) as faults_overdue_open,
         cast(sum(is_reported) as {{ dbt.type_bigint() }}) as faults_reported
-    from unioned
+    from unioned as u
+    where {{ city_safety.incremental_filter('fault', 'u') }}
     group by source_system, date_local, street, facility_type
 )
 
@@ -77,6 +76,5 @@ select
     d.faults_overdue_open,
     d.faults_reported,
     {{ city_safety.ratio('d.faults_disposed_on_time', 'd.faults_due') }} as disposal_rate,
-    cast(t.target as {{ city_safety.type_double() }}) as target_rate
+    cast((select target from {{ ref('dim_metric') }} where metric_id = 'F1') as {{ city_safety.type_double() }}) as target_rate
 from daily as d
-cross join target as t

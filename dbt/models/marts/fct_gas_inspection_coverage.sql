@@ -5,10 +5,6 @@ with status as (
     select * from {{ ref('int_gas_user_monthly_status') }}
 ),
 
-target as (
-    select target from {{ ref('metric_definitions') }} where metric_id = 'G2'
-),
-
 monthly as (
     select
         source_system,
@@ -38,6 +34,5 @@ select
     {{ city_safety.ratio('m.units_with_board', 'm.units_registered') }} as info_board_rate,
     m.units_with_alarm,
     {{ city_safety.ratio('m.units_with_alarm', 'm.units_registered') }} as leak_alarm_rate,
-    cast(t.target as {{ city_safety.type_double() }}) as target_rate
+    cast((select target from {{ ref('dim_metric') }} where metric_id = 'G2') as {{ city_safety.type_double() }}) as target_rate
 from monthly as m
-cross join target as t

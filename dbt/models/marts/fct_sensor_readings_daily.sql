@@ -1,6 +1,8 @@
 -- Daily sensor summary per source_system, local date, device, sensor type and unit: one straight
 -- GROUP BY over stg_events__sensor_readings (built for ~10M readings). Flagged readings (quality <> 'ok')
 -- are counted but never averaged.
+{{ config(**city_safety.incremental_config('sensor')) }}
+{{ city_safety.incremental_depends_on('sensor') }}
 select
     source_system,
     date_local,
@@ -12,5 +14,6 @@ select
     avg(case when quality = 'ok' then value end) as avg_value,
     min(case when quality = 'ok' then value end) as min_value,
     max(case when quality = 'ok' then value end) as max_value
-from {{ ref('stg_events__sensor_readings') }}
+from {{ ref('stg_events__sensor_readings') }} as r
+where {{ city_safety.incremental_filter('sensor', 'r') }}
 group by 1, 2, 3, 4, 5
