@@ -42,3 +42,13 @@ case when {{ score }} is null then null
      when {{ score }} >= 90 then 'A' when {{ score }} >= 75 then 'B' when {{ score }} >= 60 then 'C'
      when {{ score }} >= 40 then 'D' else 'E' end
 {%- endmacro %}
+
+{#
+  exact_sum(expr, scale=6): SUM of a non-integer measure that does not depend on row order. A float sum
+  changes in its last bits with the order rows reach a parallel aggregate, so replays and rebuilds would
+  not hash identically (ARCHITECTURE.md, Replay). Summing as DECIMAL(38, scale) is exact; the result is a
+  double again. Scale 6 keeps micro-units (m², CNY, minutes, BCI points).
+#}
+{% macro exact_sum(expr, scale=6) -%}
+  cast(sum(cast({{ expr }} as decimal(38, {{ scale }}))) as {{ city_safety.type_double() }})
+{%- endmacro %}

@@ -4,6 +4,13 @@ Deadlines (办结时限) follow the channel: 12345 hotline 5 working days, socia
 (official working-day calendar from ``chinese_calendar``), petitions 60 calendar days. About 90 % are
 closed on time. Exactly four rows are deliberately defective (:data:`DATE_DEFECTS`, :data:`MISSING_ID_ROW`) so the ingest has
 rows to reject with a reason.
+
+Complainants (诉求人) carry personal data, as real 12345 exports do: name, mobile number, an 18-digit
+resident ID number with a valid GB 11643-1999 check digit, and a home address (联系地址). About a fifth
+of the complaints come from repeat complainants (same person, same phone), and some 诉求内容 texts
+mention the phone number or the ID number inline, so the ingest masking (pipelines/ingest/pii.py) has
+both declared columns and free text to protect. All people are invented; the person draws use their
+own random stream, so the complaint rows themselves are unchanged by them.
 """
 
 from __future__ import annotations
@@ -50,8 +57,24 @@ DATE_DEFECTS = (
 )
 MISSING_ID_ROW = 1780
 
-HEADER = ("工单编号", "来源渠道", "诉求类别", "诉求内容", "所属街道", "详细地址", "受理时间", "办结时限",
-          "办结时间", "办结方式", "回访时间", "满意度")
+HEADER = ("工单编号", "来源渠道", "诉求类别", "诉求人", "联系电话", "身份证号", "联系地址", "诉求内容", "所属街道",
+          "详细地址", "受理时间", "办结时限", "办结时间", "办结方式", "回访时间", "满意度")
+
+# Complainants: surnames common in southern Fujian and given-name characters; every name has three
+# characters and none equals a staff name of names.INSPECTORS (the privacy test scans for them).
+SURNAMES = "陈林黄王吴张李蔡许郑洪庄苏施杨曾刘郭谢蒋傅卢"
+GIVEN = "淑芬秀琴美玲丽华建国志强文斌晓燕雅婷俊杰宏伟金水阿土明辉惠珍碧霞荣发清泉玉兰振兴"
+# Administrative division codes (GB/T 2260) of the resident IDs: Licheng, neighbouring districts, elsewhere.
+ID_AREAS = (("350502", 45), ("350503", 15), ("350504", 5), ("350582", 10), ("350583", 8), ("350521", 5),
+            ("350581", 5), ("350102", 3), ("362502", 2), ("441581", 2))
+MOBILE_PREFIXES = ("130", "133", "135", "136", "137", "138", "139", "150", "152", "158", "159", "177", "180",
+                   "186", "187", "188", "189", "191", "198", "199")
+N_FREQUENT = 160        # complainants who complain again and again (the repeats)
+REPEAT_SHARE = 0.20     # share of complaints filed by a frequent complainant
+INLINE_PHONE_SHARE = 0.08   # 诉求内容 ends with "请回电<phone>"
+INLINE_ID_SHARE = 0.02      # 诉求内容 mentions the complainant's ID number
+INLINE_EMAIL_SHARE = 0.01   # 诉求内容 gives an e-mail address
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 @dataclass
@@ -70,6 +93,20 @@ class Complaint:
     close_method: str | None
     visit_at: datetime | None
     satisfaction: str | None
+    complainant: str = ""
+    phone: str = ""
+    id_number: str = ""
+    home_address: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """An invented complainant: name, 11-digit mobile, 18-character resident ID, home address."""
+
+    name: str
+    phone: str
+    id_number: str
+    home_address: str
 
 
 def add_working_days(ts: datetime, n: int) -> datetime:
@@ -124,7 +161,8 @@ def _one(rng: random.Random, streets: list[str]) -> Complaint:
 
 
 def make_complaints(rng: random.Random) -> list[Complaint]:
-    """``N_COMPLAINTS`` complaints sorted by receipt, ids ``LC<yymmdd><seq>`` (defects not applied)."""
+    """``N_COMPLAINTS`` complaints sorted by receipt, ids ``LC<yymmdd><seq>`` (defects not applied),
+    each with its complainant (:func:`assign_complainants`)."""
     streets = [s for s, w in STREET_WEIGHT.items() for _ in range(w)]
     out = sorted((_one(rng, streets) for _ in range(N_COMPLAINTS)), key=lambda c: (c.received_at, c.content))
     seq: dict[date, int] = {}
@@ -132,4 +170,51 @@ def make_complaints(rng: random.Random) -> list[Complaint]:
         d = c.received_at.date()
         seq[d] = seq.get(d, 0) + 1
         c.ticket_id = f"LC{d:%y%m%d}{seq[d]:04d}"
+    assign_complainants(random.Random(f"{rng.getrandbits(64)}:complainants"), out)
     return out
+
+
+def id_check_char(first17: str) -> str:
+    """The GB 11643-1999 check character (ISO 7064 MOD 11-2) of the first 17 digits of a resident ID."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return "10X98765432"[total % 11]
+
+
+def make_person(rng: random.Random, used_phones: set[str]) -> Person:
+    """One invented complainant with a mobile number not in ``used_phones`` (added to it)."""
+    name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    while True:
+        phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        if phone not in used_phones:
+            used_phones.add(phone)
+            break
+    born = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
+    first17 = f"{_pick(rng, ID_AREAS)}{born:%Y%m%d}{rng.randrange(1000):03d}"
+    street = rng.choice(list(names.ROADS))
+    home = (f"福建省泉州市鲤城区{rng.choice(names.ROADS[street])}{rng.randint(1, 399)}号"
+            f"{rng.randint(1, 12)}幢{rng.randint(1, 9)}0{rng.randint(1, 6)}室")
+    return Person(name, phone, first17 + id_check_char(first17), home)
+
+
+def assign_complainants(rng: random.Random, items: list[Complaint]) -> None:
+    """Give every complaint a complainant; about :data:`REPEAT_SHARE` of them come from a pool of
+    :data:`N_FREQUENT` repeat complainants. Some 诉求内容 texts get the phone, ID or an e-mail inline."""
+    used: set[str] = set()
+    frequent = [make_person(rng, used) for _ in range(N_FREQUENT)]
+    for c in items:
+        p = rng.choice(frequent) if rng.random() < REPEAT_SHARE else make_person(rng, used)
+        c.complainant, c.phone, c.id_number, c.home_address = p.name, p.phone, p.id_number, p.home_address
+        u = rng.random()
+        if u < INLINE_PHONE_SHARE:
+            c.content += f"，请尽快处理并回电{p.phone}"
+        elif u < INLINE_PHONE_SHARE + INLINE_ID_SHARE:
+            c.content += f"。本人{p.name[0]}先生/女士，身份证号{p.id_number}，要求书面答复"
+        elif u < INLINE_PHONE_SHARE + INLINE_ID_SHARE + INLINE_EMAIL_SHARE:
+            c.content += f"，处理结果请发邮件至lc{p.phone[-6:]}@163.com"
+
+
+def export_row(c: Complaint, fmt) -> list[str | None]:
+    """The exported cells of one complaint in :data:`HEADER` order; ``fmt`` formats a datetime."""
+    return [c.ticket_id, c.channel, c.category, c.complainant, c.phone, c.id_number, c.home_address, c.content,
+            c.street, c.address, fmt(c.received_at), fmt(c.due_at), fmt(c.closed_at), c.close_method,
+            fmt(c.visit_at), c.satisfaction]

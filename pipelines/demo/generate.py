@@ -92,8 +92,7 @@ def _write_faults(path: Path, faults: list[flt.Fault]) -> None:
 def complaint_rows(items: list[cmp.Complaint]) -> list[list[str | None]]:
     """Complaint rows as exported, with the deliberate defects of ``complaints.DATE_DEFECTS`` and
     ``complaints.MISSING_ID_ROW`` applied (exactly four rows become unloadable)."""
-    rows = [[c.ticket_id, c.channel, c.category, c.content, c.street, c.address, _t(c.received_at),
-             _t(c.due_at), _t(c.closed_at), c.close_method, _t(c.visit_at), c.satisfaction] for c in items]
+    rows = [cmp.export_row(c, _t) for c in items]
     touched: set[int] = set()
     for column, real_day, bad_day in cmp.DATE_DEFECTS:
         col = cmp.HEADER.index(column)
@@ -148,8 +147,9 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
 def unloadable_tickets(items: list[cmp.Complaint]) -> set[str]:
     """Ticket ids whose exported row carries a deliberate defect (see :func:`complaint_rows`)."""
     rows = complaint_rows(items)
+    received, closed = cmp.HEADER.index("受理时间"), cmp.HEADER.index("办结时间")
     return {c.ticket_id for c, r in zip(items, rows)
-            if r[0] is None or r[6] != _t(c.received_at) or r[8] != _t(c.closed_at)}
+            if r[0] is None or r[received] != _t(c.received_at) or r[closed] != _t(c.closed_at)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,15 +86,19 @@ def land_file(
     fp: Fingerprint,
     tmp_dir: Path,
     prefix: str,
+    exact_csv: bool = False,
 ) -> Landed:
     """Land ``path`` per ``contract`` into temp tables named after ``prefix``.
+
+    ``exact_csv`` skips DuckDB's fast CSV reader and lands with Python's ``csv`` module (used when the
+    fast reader gave up on a file's bytes with an engine error).
 
     Raises:
         pipelines.ingest.decode.DecodeError: no candidate encoding fits.
         LandingError: the file has no header or cannot be opened as its format.
     """
     if contract.format == "csv":
-        return _land_csv(con, path, contract, fp, tmp_dir, prefix)
+        return _land_csv(con, path, contract, fp, tmp_dir, prefix, exact_csv)
     from pipelines.ingest.readers import read_table
 
     table = read_table(path, contract.format, contract.model_dump())
@@ -116,13 +120,16 @@ def _read_header(text_path: Path, contract: Contract, label: str) -> tuple[list[
     return (_join_header_rows(rows) if n > 1 else [c for c in rows[0]]), skip + n
 
 
-def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Path, prefix: str) -> Landed:
+def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Path, prefix: str,
+              exact: bool = False) -> Landed:
     label = path.name
     encoding = detect_encoding(path, contract.encoding)
     text_path = path
     if encoding not in ("utf-8", "utf-8-sig"):
         text_path = transcode_to_utf8(path, encoding, tmp_dir / f"{prefix}.utf8.csv")
     labels, header_line = _read_header(text_path, contract, label)
+    if exact:
+        return _land_csv_python(con, text_path, contract, labels, header_line, prefix, encoding)
     table, rejects = f"{prefix}_landed", f"{prefix}_prejects"
     _create_rejects_table(con, rejects)
     ncols = len(labels)

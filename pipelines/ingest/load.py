@@ -28,6 +28,7 @@ from pipelines.ingest.header import HeaderError, resolve_header
 from pipelines.ingest.land import Landed, LandingError, land_file
 from pipelines.ingest import pii
 from pipelines.ingest.pii import register_udfs
+from pipelines.ingest.readers import ReaderError
 from pipelines.ingest.typing_sql import typed_select
 
 log = logging.getLogger(__name__)
@@ -140,14 +141,26 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
     register_udfs(con, pii.salt(_warehouse_root(con)))
     con.begin()
     try:
-        _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
+        try:
+            _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
+        except duckdb.InvalidInputException as exc:
+            if contract.format != "csv":
+                raise
+            # DuckDB's fast CSV reader gave up on these bytes (e.g. "state machine reached an invalid
+            # state" on mixed line ends) and aborted the transaction: redo the file with the exact reader
+            log.warning("%s: fast CSV reader failed (%s); loading with the exact reader", rel, str(exc).splitlines()[0])
+            con.rollback()
+            _drop_temp(con, prefix)
+            result = FileResult(rel, contract.source, "loaded", load_id=load_id)
+            con.begin()
+            _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result, exact_csv=True)
         _ledger(con, result, contract, fp, started, recorded)
         con.commit()
         seconds = max((datetime.now(timezone.utc) - started).total_seconds(), 1e-6)
         log.info("loaded %s (%s): %s rows (%.0f rows/s), %s rejected, %s events, %s readings", rel, contract.source,
                  result.rows_in_file, (result.rows_in_file or 0) / seconds, result.rows_rejected,
                  result.events_written, result.readings_written)
-    except (DecodeError, LandingError, HeaderError) as exc:
+    except (DecodeError, LandingError, HeaderError, ReaderError) as exc:  # the file cannot be read: a clear refusal
         con.rollback()
         _file_rejected(con, result, contract, fp, started, recorded, str(exc))
     except Exception as exc:  # a bug or an engine error: keep the batch going, record it loudly
@@ -211,8 +224,8 @@ def _split_fields(contract: Contract) -> dict[str, str]:
 
 
 def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, load_id: str,
-          recorded: datetime, result: FileResult) -> None:
-    landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix)
+          recorded: datetime, result: FileResult, exact_csv: bool = False) -> None:
+    landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix, exact_csv)
     result.encoding = landed.encoding
     n_landed = con.execute(f"SELECT count(*) FROM {landed.table}").fetchone()[0]
     n_malformed = con.execute(f"SELECT count(*) FROM {landed.rejects_table}").fetchone()[0]
@@ -223,9 +236,10 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
                 + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract)))
     _rank_duplicates(con, contract, prefix)
     src = (load_id, contract.source, rel)
+    _register_record_mask(con, contract, header.positions, len(landed.labels))
     con.execute(
         f"""INSERT INTO events.rejected_rows
-            SELECT ?, ?, ?, _line, csw_mask_text(raw_text), reason, reason_code FROM {landed.rejects_table}
+            SELECT ?, ?, ?, _line, csw_mask_record(raw_text), reason, reason_code FROM {landed.rejects_table}
             UNION ALL
             SELECT ?, ?, ?, _line, csw_mask_text(_raw), _reason,
                    CASE WHEN _reason LIKE '%required value missing%' THEN 'missing_required' ELSE 'parse_error' END
@@ -252,6 +266,27 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
         if previous:
             con.execute("INSERT INTO events.load_supersessions VALUES (?, ?, ?)", [previous, load_id, recorded])
             result.warnings.append(f"supersedes load {previous} of the same path")
+
+
+def _register_record_mask(con, contract: Contract, positions: dict[str, int], ncols: int) -> None:
+    """Register ``csw_mask_record(text)`` for this file's malformed records (issue 8).
+
+    Contracts declaring personal columns (``pii`` other than ``text``) get :func:`pii.mask_record`
+    (cells masked by position, unattributable cells masked unless they look like ids or times);
+    others get the free-text masking :func:`pii.mask_text` only.
+    """
+    kinds = {positions[n]: c.pii for n, c in contract.columns.items() if c.pii and n in positions}
+    if any(k != "text" for k in kinds.values()):
+        delim = contract.dialect.delimiter if contract.format == "csv" else ","
+        quote = contract.dialect.quote if contract.format == "csv" else '"'
+        fn = lambda t: pii.mask_record(t, delim, quote, kinds, ncols)  # noqa: E731
+    else:
+        fn = pii.mask_text
+    try:
+        con.remove_function("csw_mask_record")
+    except Exception:  # not registered yet on this connection
+        pass
+    con.create_function("csw_mask_record", fn, ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
 def _rank_duplicates(con, contract: Contract, prefix: str) -> None:

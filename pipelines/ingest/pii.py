@@ -12,7 +12,9 @@ The salt comes from ``CSW_PII_SALT``; without it, a random salt is created once 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -65,6 +67,37 @@ def mask_value(kind: str, value: str | None) -> str | None:
     if kind == "email":
         return mask_text(value) if "@" in value else "*" * len(value)
     return mask_text(value)
+
+
+_READABLE = re.compile(r"[0-9A-Za-z:./+\-_ ]*")
+
+
+def mask_record(text: str | None, delimiter: str, quote: str, positions: dict[int, str], ncols: int) -> str | None:
+    """Mask the raw text of a malformed record (one that could not be split into the contract's columns).
+
+    ``positions`` maps a 0-based cell position to the declared ``pii`` kind of the column there, ``ncols``
+    is the header width. The text is split with the file's ``delimiter``/``quote`` (on a parse error: by
+    the delimiter alone). When the record has ``ncols`` cells, declared cells are masked by kind and the
+    rest by :func:`mask_text`. Otherwise cells cannot be attributed to columns: a cell stays readable only
+    when it looks like an id, number or time (ASCII digits and punctuation, at most 3 letters), else it
+    is masked like a name. Cells are re-joined with the delimiter (diagnostic text, not CSV).
+    """
+    if text is None:
+        return None
+    try:
+        cells = [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote or '"')
+                 for c in row]
+    except (csv.Error, TypeError):  # unbalanced quotes, or a delimiter the csv module cannot take
+        cells = text.split(delimiter)
+    out = []
+    for i, cell in enumerate(cells):
+        if len(cells) == ncols:
+            out.append(mask_value(positions[i], cell) if i in positions else mask_text(cell))
+        elif _READABLE.fullmatch(cell) and sum(ch.isalpha() for ch in cell) <= 3:
+            out.append(mask_text(cell))
+        else:
+            out.append(mask_value("name", cell))
+    return delimiter.join(o or "" for o in out)
 
 
 def salt(warehouse_root: Path | None = None) -> str:

@@ -79,7 +79,7 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
         out = f"regexp_replace({raw}, '^(-?\\d+)\\.0+$', '\\1')"
     elif t == "int":
         out = (f"CASE WHEN try_cast({raw} AS DOUBLE) = trunc(try_cast({raw} AS DOUBLE)) "
-               f"THEN CAST(try_cast({raw} AS DOUBLE) AS BIGINT) END")
+               f"THEN try_cast(try_cast({raw} AS DOUBLE) AS BIGINT) END")  # beyond BIGINT (9.3e18, inf): unparseable
     elif t == "float":
         out = f"try_cast({raw} AS DOUBLE)"
     elif t == "bool":

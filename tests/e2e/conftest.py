@@ -28,18 +28,12 @@ def sql(warehouse: Path, query: str) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def demo_raw(tmp_path_factory) -> Path:
-    """The deterministic demo exports, generated once per session."""
-    from pipelines.demo.generate import generate
-
-    raw = tmp_path_factory.mktemp("demo_raw")
-    generate(raw)
-    return raw
+def demo_raw(demo_published) -> Path:
+    """The deterministic demo exports of the session's demo refresh."""
+    return demo_published.raw
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory, demo_raw) -> Path:
-    """A warehouse refreshed once from the demo exports through ``python -m pipelines refresh``."""
-    wh = tmp_path_factory.mktemp("demo_wh")
-    cli("refresh", "--raw-dir", str(demo_raw), "--warehouse-dir", str(wh))
-    return wh
+def demo_warehouse(demo_published) -> Path:
+    """The warehouse refreshed once from the demo exports through ``python -m pipelines refresh``."""
+    return demo_published.warehouse

@@ -126,7 +126,7 @@ yearly as (
         cast(sum(case when file_complete then 1 else 0 end) as {{ dbt.type_bigint() }}) as bridges_file_complete,
         cast(sum(case when periodic_inspected then 1 else 0 end) as {{ dbt.type_bigint() }}) as bridges_periodic_inspected,
         cast(count(bci) as {{ dbt.type_bigint() }}) as bridges_assessed,
-        cast(sum(bci) as {{ city_safety.type_double() }}) as bci_total,
+        {{ city_safety.exact_sum('bci') }} as bci_total,
         {%- for g in ['A', 'B', 'C', 'D', 'E'] %}
         cast(sum(case when {{ city_safety.bci_grade('bci') }} = '{{ g }}' then 1 else 0 end) as {{ dbt.type_bigint() }}) as bridges_grade_{{ g | lower }},
         {%- endfor %}

@@ -24,9 +24,9 @@ steps as (
         source_system,
         case_id,
         min(case when event_type = 'penalty_imposed' then occurred_at end) as decided_at,
-        sum(case when event_type = 'penalty_imposed' then amount end) as fine_amount,
+        {{ city_safety.exact_sum("case when event_type = 'penalty_imposed' then amount end") }} as fine_amount,
         min(case when event_type = 'penalty_paid' then occurred_at end) as paid_at,
-        sum(case when event_type = 'penalty_paid' then amount end) as paid_amount,
+        {{ city_safety.exact_sum("case when event_type = 'penalty_paid' then amount end") }} as paid_amount,
         min(case when event_type = 'enforcement_case_closed' then occurred_at end) as closed_at
     from events
     group by source_system, case_id
@@ -84,9 +84,9 @@ monthly as (
         cast(sum(is_closed) as {{ dbt.type_bigint() }}) as cases_closed,
         cast(sum(is_decided) as {{ dbt.type_bigint() }}) as decisions,
         cast(sum(is_on_time) as {{ dbt.type_bigint() }}) as decisions_on_time,
-        cast(sum(fine) as {{ city_safety.type_double() }}) as fines_imposed_amount,
-        cast(sum(collected) as {{ city_safety.type_double() }}) as fines_collected_amount,
-        cast(sum(paid) as {{ city_safety.type_double() }}) as fines_paid_amount
+        {{ city_safety.exact_sum('fine') }} as fines_imposed_amount,
+        {{ city_safety.exact_sum('collected') }} as fines_collected_amount,
+        {{ city_safety.exact_sum('paid') }} as fines_paid_amount
     from anchored
     group by 1, 2, 3, 4
 )

@@ -32,7 +32,7 @@ found_ranked as (
 ),
 
 removals as (
-    select source_system, aggregate_id, min(occurred_at) as demolished_at, sum(amount) as area_removed_m2
+    select source_system, aggregate_id, min(occurred_at) as demolished_at, {{ city_safety.exact_sum('amount') }} as area_removed_m2
     from events
     where event_type = 'illegal_construction_demolished'
     group by source_system, aggregate_id
@@ -81,8 +81,8 @@ monthly as (
         cast(sum(found) as {{ dbt.type_bigint() }}) as violations_found,
         cast(sum(found_by_patrol) as {{ dbt.type_bigint() }}) as violations_found_by_patrol,
         cast(sum(removed) as {{ dbt.type_bigint() }}) as violations_removed,
-        cast(sum(area_found) as {{ city_safety.type_double() }}) as area_found_m2,
-        cast(sum(area_removed) as {{ city_safety.type_double() }}) as area_removed_m2
+        {{ city_safety.exact_sum('area_found') }} as area_found_m2,
+        {{ city_safety.exact_sum('area_removed') }} as area_removed_m2
     from anchored
     group by 1, 2, 3
 )

@@ -31,9 +31,9 @@ select
     '{{ grain }}' as period_grain,
     cast({{ dbt.date_trunc(grain, m['date_column']) }} as date) as period_start,
     {% if street %}{{ street }}{% else %}'(all)'{% endif %} as street,
-    cast(sum({{ m['numerator_column'] }}) as {{ city_safety.type_double() }}) as numerator,
-    {% if m.get('denominator_column') %}cast(sum({{ m['denominator_column'] }}) as {{ city_safety.type_double() }}){% else %}cast(null as {{ city_safety.type_double() }}){% endif %} as denominator,
-    {% if m.get('denominator_column') %}{{ city_safety.ratio('sum(' ~ m['numerator_column'] ~ ')', 'sum(' ~ m['denominator_column'] ~ ')') }}{% else %}cast(sum({{ m['numerator_column'] }}) as {{ city_safety.type_double() }}){% endif %} as value
+    {{ city_safety.exact_sum(m['numerator_column']) }} as numerator,
+    {% if m.get('denominator_column') %}{{ city_safety.exact_sum(m['denominator_column']) }}{% else %}cast(null as {{ city_safety.type_double() }}){% endif %} as denominator,
+    {% if m.get('denominator_column') %}{{ city_safety.ratio(city_safety.exact_sum(m['numerator_column']), city_safety.exact_sum(m['denominator_column'])) }}{% else %}{{ city_safety.exact_sum(m['numerator_column']) }}{% endif %} as value
 from {{ ref(m['model']) }}
 where {{ m.get('filter') or '1 = 1' }}
 group by 1, 2, 3, 4, 5

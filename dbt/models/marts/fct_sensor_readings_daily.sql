@@ -11,7 +11,8 @@ select
     {{ city_safety.unknown_if_null('unit') }} as unit,
     cast(count(*) as {{ dbt.type_bigint() }}) as readings,
     cast(sum(case when quality <> 'ok' then 1 else 0 end) as {{ dbt.type_bigint() }}) as readings_flagged,
-    avg(case when quality = 'ok' then value end) as avg_value,
+    {{ city_safety.exact_sum("case when quality = 'ok' then value end") }}
+        / nullif(count(case when quality = 'ok' then value end), 0) as avg_value,
     min(case when quality = 'ok' then value end) as min_value,
     max(case when quality = 'ok' then value end) as max_value
 from {{ ref('stg_events__sensor_readings') }} as r

@@ -10,7 +10,7 @@ with components as (
 ),
 
 weights as (
-    select sum(composite_weight) as weight_total
+    select {{ city_safety.exact_sum('composite_weight') }} as weight_total
     from {{ ref('dim_metric') }}
     where composite_weight is not null
 ),
@@ -21,8 +21,8 @@ scored as (
         period_month,
         street,
         cast(count(*) as {{ dbt.type_bigint() }}) as components_available,
-        sum(composite_weight) as weight_available,
-        sum(score * composite_weight) as weighted_score_sum
+        {{ city_safety.exact_sum('composite_weight') }} as weight_available,
+        {{ city_safety.exact_sum('score * composite_weight') }} as weighted_score_sum
     from components
     where score is not null
     group by 1, 2, 3

@@ -18,7 +18,7 @@ outcome as (
         max(case when event_type = 'tip_verified' then 1 else 0 end) as is_checked,
         max(case when event_type = 'tip_verified' and verified then 1 else 0 end) as is_verified,
         max(case when event_type = 'reward_paid' then 1 else 0 end) as is_rewarded,
-        sum(case when event_type = 'reward_paid' then amount end) as reward_amount
+        {{ city_safety.exact_sum("case when event_type = 'reward_paid' then amount end") }} as reward_amount
     from events
     group by source_system, tip_id
 )
@@ -34,7 +34,7 @@ select
     cast(sum(coalesce(o.is_verified, 0)) as {{ dbt.type_bigint() }}) as tips_verified,
     {{ city_safety.ratio('sum(coalesce(o.is_verified, 0))', 'count(*)') }} as verification_rate,
     cast(sum(coalesce(o.is_rewarded, 0)) as {{ dbt.type_bigint() }}) as rewards_paid,
-    cast(coalesce(sum(o.reward_amount), 0) as {{ city_safety.type_double() }}) as reward_amount
+    coalesce({{ city_safety.exact_sum('o.reward_amount') }}, 0) as reward_amount
 from received_ranked as r
 left join outcome as o
     on o.source_system = r.source_system and o.tip_id = r.tip_id
