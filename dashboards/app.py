@@ -1,8 +1,10 @@
 """Streamlit entry point: ``streamlit run dashboards/app.py`` (城市安全数据看板 City Safety Dashboard).
 
 Sets up the page, the sidebar language switch (query parameter ``lang``) and the navigation built
-from ``dashboards/pages/*.py`` (see :mod:`dashboards.registry`), then runs the selected page. Reads
-only the published serving copy under ``$CSW_WAREHOUSE_DIR`` (default ``./warehouse``).
+from ``dashboards/views/*.py`` (see :mod:`dashboards.registry`), then runs the selected page.
+With ``CSW_AUTH_FILE`` set, only a login page is offered until the user logs in
+(:mod:`dashboards.auth`); the SQL page is offered to analysts only. Reads only the published serving copy under
+``$CSW_WAREHOUSE_DIR`` (default ``./warehouse``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import i18n, registry  # noqa: E402
+from dashboards import auth, i18n, registry  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 
 log = logging.getLogger("dashboards")
@@ -32,9 +34,16 @@ def main() -> None:
     try:
         lang = i18n.language_switch()
         st.sidebar.caption(f"{t('app.title', lang)} · {t('app.subtitle', lang)}")
+        if auth.auth_enabled() and auth.session_user() is None:
+            login = st.Page(auth.login_form, title=t("nav.login", lang), icon=":material/login:",
+                            url_path="login", default=True)
+            st.navigation([login], position="hidden").run()
+            return
+        auth.sidebar_user()
+        metas = [m for m in registry.discover() if auth.can_use_sql() or not m.analyst_only]
         pages = [
             st.Page(m.path, title=t(m.title_key, lang), icon=m.icon, url_path=m.url_path, default=(i == 0))
-            for i, m in enumerate(registry.discover())
+            for i, m in enumerate(metas)
         ]
         st.navigation(pages).run()
     except Exception:  # noqa: BLE001 - never show a traceback; pages guard their own bodies

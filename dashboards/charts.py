@@ -78,3 +78,60 @@ def street_figure(df: pd.DataFrame, states: list[str], target: float, x_title: s
         showlegend=False,
     )
     return fig
+
+
+def _scaled(values, unit: str) -> list[float | None]:
+    """Values for plotting: rates in percent, other units as they are."""
+    out = []
+    for v in values:
+        if v is None or pd.isna(v):
+            out.append(None)
+        else:
+            out.append(round(float(v) * 100, 2) if unit == "ratio" else float(v))
+    return out
+
+
+def metric_trend(series: pd.DataFrame, name: str, unit: str, target: float | None, x_title: str,
+                 y_title: str, target_label: str) -> go.Figure:
+    """One metric over time: ``series`` has ``period`` (date) and ``value`` (rates 0..1, plotted in
+    percent); a dotted target line when ``target`` is set. Dates are passed as text (no zone shift)."""
+    x = [d.isoformat() for d in series["period"]]
+    y = _scaled(series["value"], unit)
+    suffix = " %" if unit == "ratio" else ""
+    fig = go.Figure(go.Scatter(x=x, y=y, name=name, mode="lines+markers", line={"color": LINE_COLORS[0]},
+                               connectgaps=False, hovertemplate="%{x}<br>%{y:,.1f}" + suffix + "<extra></extra>"))
+    if target is not None and x:
+        t = target * 100 if unit == "ratio" else target
+        fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[t, t], mode="lines", name=f"{target_label} {t:g}{suffix}",
+                                 line={"color": "#424242", "dash": "dot", "width": 1}, hoverinfo="skip"))
+    fig.update_layout(
+        font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.25},
+        xaxis={"title": {"text": x_title}, "type": "date", "tickformat": "%Y-%m-%d"},
+        yaxis={"title": {"text": y_title}}, height=340,
+    )
+    return fig
+
+
+def metric_bars(df: pd.DataFrame, unit: str, target: float | None, x_title: str, y_title: str,
+                target_label: str, fmt) -> go.Figure:
+    """Horizontal bars of ``value`` per ``street`` coloured by ``state`` (red/amber/green/none), the
+    first row (most behind) on top; a dashed target line. Clicking a bar selects the street
+    (the page uses it for drill-down)."""
+    fig = go.Figure(go.Bar(
+        x=_scaled(df["value"], unit), y=list(df["street"]), orientation="h",
+        marker={"color": [RAG_COLORS.get(s, RAG_COLORS["none"]) for s in df["state"]]},
+        text=[fmt(None if pd.isna(v) else v) for v in df["value"]], textposition="auto",
+        customdata=list(df["street"]), hovertemplate="%{y}: %{text}<extra></extra>",
+    ))
+    if target is not None:
+        t = target * 100 if unit == "ratio" else target
+        fig.add_vline(x=t, line_dash="dash", line_color="#424242", annotation_text=f"{target_label} {t:g}",
+                      annotation_position="top")
+    fig.update_layout(
+        font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis={"title": {"text": x_title}}, yaxis={"title": {"text": y_title}, "autorange": "reversed",
+                                                   "type": "category"},
+        height=max(260, 36 * len(df) + 120), showlegend=False, clickmode="event+select",
+    )
+    return fig

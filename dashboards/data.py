@@ -22,8 +22,10 @@ friendly messages, never a traceback.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
+import re
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -195,27 +197,143 @@ def last_failure(wdir: Path | None = None) -> Failure | None:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Street scope (access control, issue 8): enforced here, below every query
+# ---------------------------------------------------------------------------------------------
+
+# Tables without a ``street`` column that carry no street-specific rows: visible to every role.
+STREET_NEUTRAL: frozenset[str] = frozenset({
+    "marts.dim_metric", "marts.dim_source_system", "ops.file_ledger", "ops.load_supersessions",
+    "ops.publish_info",
+})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a reader may see: ``street`` None = every street (leadership, analyst, login off);
+    a street name = that street only (street office, 街道办)."""
+
+    street: str | None = None
+
+    @property
+    def restricted(self) -> bool:
+        """True when the reader is limited to one street."""
+        return self.street is not None
+
+
+ALL_STREETS = Scope()
+
+
+_SERVICE_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("csw_service_scope", default=None)
+
+
 @contextmanager
-def _connect(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Short-lived read-only connection with the session zone set; lock/IO errors -> RefreshInProgress."""
+def service_scope(scope: Scope = ALL_STREETS) -> Iterator[None]:
+    """Run code outside a user session (the nightly brief job) with an explicit ``scope``."""
+    token = _SERVICE_SCOPE.set(scope)
     try:
-        con = duckdb.connect(path, read_only=True)
+        yield
+    finally:
+        _SERVICE_SCOPE.reset(token)
+
+
+class NotAuthorized(Exception):
+    """Login is required (``CSW_AUTH_FILE`` set) and nobody is logged in: no data may be read."""
+
+
+def current_scope() -> Scope:
+    """The scope of the logged-in user of this session (:func:`dashboards.auth.session_scope`).
+
+    Raises :class:`NotAuthorized` when login is on and nobody is logged in.
+    """
+    override = _SERVICE_SCOPE.get()
+    if override is not None:
+        return override
+    from dashboards import auth  # local import: auth has no DuckDB dependency
+
+    scope = auth.session_scope()
+    if scope is None:
+        raise NotAuthorized("login required")
+    return scope
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _install_street_views(con: duckdb.DuckDBPyConnection, street: str) -> None:
+    """Shadow every table and view of the attached serving copy ``src`` with a view in the
+    in-memory catalog: rows of ``street`` only when the table has a ``street`` column, all rows for
+    :data:`STREET_NEUTRAL` tables, no rows for anything else (e.g. rejected raw text, per-device
+    readings without a street). Queries written as ``marts.x`` / ``ops.x`` resolve to these views."""
+    objects = con.execute(
+        """
+        SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src'
+        UNION
+        SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = 'src' AND NOT internal
+        """
+    ).fetchall()
+    with_street = {
+        (s, t)
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_columns() "
+            "WHERE database_name = 'src' AND column_name = 'street'"
+        ).fetchall()
+    }
+    schemas = sorted({s for s, _ in objects})
+    for schema in schemas:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS memory.{_quote_ident(schema)}")
+    for schema, table in objects:
+        target = f"memory.{_quote_ident(schema)}.{_quote_ident(table)}"
+        source = f"src.{_quote_ident(schema)}.{_quote_ident(table)}"
+        if (schema, table) in with_street:
+            where = f"WHERE street = {_quote_literal(street)}"
+        elif f"{schema}.{table}" in STREET_NEUTRAL:
+            where = ""
+        else:
+            where = "WHERE false"
+        con.execute(f"CREATE VIEW {target} AS SELECT * FROM {source} {where}")
+
+
+@contextmanager
+def _connect(path: str, scope: Scope = ALL_STREETS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Short-lived read-only connection with the session zone set; lock/IO errors -> RefreshInProgress.
+
+    For a restricted ``scope`` the serving file is attached read-only as ``src`` to an in-memory
+    database whose ``marts`` / ``ops`` schemas hold street-filtered views of every table
+    (:func:`_install_street_views`), so every statement run here sees one street only.
+    """
+    try:
+        if scope.restricted:
+            con = duckdb.connect(":memory:")
+        else:
+            con = duckdb.connect(path, read_only=True)
     except _TRANSIENT_ERRORS as exc:
         raise RefreshInProgress(f"{path}: {exc}") from exc
     try:
         con.execute(f"SET TimeZone = '{DISPLAY_TZ}'")
+        if scope.restricted:
+            try:
+                con.execute(f"ATTACH {_quote_literal(path)} AS src (READ_ONLY)")
+            except _TRANSIENT_ERRORS as exc:
+                raise RefreshInProgress(f"{path}: {exc}") from exc
+            _install_street_views(con, str(scope.street))
         yield con
     finally:
         con.close()
 
 
-def run_query(path: str, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-    """Run one SQL statement on the serving file at ``path`` and return a DataFrame (uncached).
+def run_query(path: str, sql: str, params: Sequence[Any] = (), scope: Scope = ALL_STREETS) -> pd.DataFrame:
+    """Run one SQL statement on the serving file at ``path`` within ``scope`` (uncached).
 
     Raises :class:`RefreshInProgress` on lock/IO errors and :class:`ServingContractError` when a
     table or column named by the contract is missing.
     """
-    with _connect(path) as con:
+    with _connect(path, scope) as con:
         try:
             return con.execute(sql, list(params)).df()
         except _TRANSIENT_ERRORS as exc:
@@ -224,16 +342,21 @@ def run_query(path: str, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
             raise ServingContractError(f"{Path(path).name}: {exc}") from exc
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(path: str, version: int, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
-    """Cache of :func:`run_query` keyed on (file, published version, SQL, parameters)."""
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached_query(path: str, version: int, sql: str, params: tuple[Any, ...], street: str | None) -> pd.DataFrame:
+    """Cache of :func:`run_query` keyed on (file, published version, SQL, parameters, street scope)."""
     del version  # part of the cache key only
-    return run_query(path, sql, params)
+    return run_query(path, sql, params, Scope(street))
 
 
-def query(snap: Snapshot, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-    """Cached query on the snapshot's serving file; returns a copy the caller may modify."""
-    return _cached_query(str(snap.path), snap.version, sql, tuple(params)).copy()
+def query(snap: Snapshot, sql: str, params: Sequence[Any] = (), scope: Scope | None = None) -> pd.DataFrame:
+    """Cached query on the snapshot's serving file; returns a copy the caller may modify.
+
+    ``scope`` defaults to the session's :func:`current_scope` (the logged-in user's street); only
+    code running outside a user session (the nightly brief) passes :data:`ALL_STREETS` explicitly.
+    """
+    scope = current_scope() if scope is None else scope
+    return _cached_query(str(snap.path), snap.version, sql, tuple(params), scope.street).copy()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +366,8 @@ def query(snap: Snapshot, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
 
 def tables(snap: Snapshot) -> set[str]:
     """Qualified names ``schema.table`` of every table in the serving copy."""
-    df = query(snap, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables")
+    df = query(snap, "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables "
+                     "WHERE table_catalog = current_database()")
     return set(df["t"])
 
 
@@ -252,8 +376,8 @@ def columns(snap: Snapshot, qualified: str) -> list[str]:
     schema, _, name = qualified.partition(".")
     df = query(
         snap,
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         (schema, name),
     )
     return list(df["column_name"])
@@ -293,9 +417,12 @@ def source_systems(snap: Snapshot) -> pd.DataFrame:
 
 def metric_dim(snap: Snapshot) -> pd.DataFrame:
     """``marts.dim_metric`` (metric_id, name_zh, name_en, definition_zh, definition_en, formula,
-    target, unit, source, model); an empty frame with those columns when not published."""
+    target, unit, source, model, direction, rate_column, numerator_column, denominator_column,
+    date_column, filter); an empty frame with those columns when not published (missing columns
+    are NULL)."""
     cols = ["metric_id", "name_zh", "name_en", "definition_zh", "definition_en", "formula", "target",
-            "unit", "source", "model"]
+            "unit", "source", "model", "direction", "rate_column", "numerator_column", "denominator_column",
+            "date_column", "filter"]
     if "marts.dim_metric" not in tables(snap):
         return pd.DataFrame(columns=cols)
     present = set(columns(snap, "marts.dim_metric"))
@@ -303,17 +430,26 @@ def metric_dim(snap: Snapshot) -> pd.DataFrame:
     return query(snap, f"SELECT {select} FROM marts.dim_metric ORDER BY metric_id")
 
 
+# Facts dated by when something happened (received / reported), not by a deadline: their last date
+# is the last day with activity. Deadline-dated facts (F1, C16) run into the future (due dates after
+# the export), so they only give the first date.
+ACTIVITY_FACTS = ("marts.fct_complaints_received_daily", "marts.fct_fault_response_daily")
+DUE_FACTS = ("marts.fct_fault_disposal_daily", "marts.fct_complaint_closure_daily")
+
+
 def date_bounds(snap: Snapshot, source: str) -> tuple[dt.date, dt.date] | None:
-    """(first, last) local date of the daily facts (F1, C16/C17) of ``source``; None when empty."""
-    parts = [
-        f"SELECT min(date_local) AS lo, max(date_local) AS hi FROM {t} WHERE source_system = ?"
-        for t in ("marts.fct_fault_disposal_daily", "marts.fct_complaint_closure_daily")
-        if t in tables(snap)
-    ]
-    if not parts:
+    """(first, last) local date with data of ``source``: first from the daily facts (F1, C16/C17 and
+    the activity facts), last from the activity facts (:data:`ACTIVITY_FACTS`: the last day something
+    was received or reported) when published, else from the deadline facts; None when empty."""
+    present = tables(snap)
+    due = [t for t in DUE_FACTS if t in present]
+    activity = [t for t in ACTIVITY_FACTS if t in present]
+    if not due and not activity:
         return None
-    df = query(snap, f"SELECT min(lo) AS lo, max(hi) AS hi FROM ({' UNION ALL '.join(parts)})",
-               (source,) * len(parts))
+    parts = [f"SELECT min(date_local) AS lo, max(date_local) AS hi, {int(t in activity)} AS act FROM {t} "
+             "WHERE source_system = ?" for t in due + activity]
+    df = query(snap, "SELECT min(lo) AS lo, coalesce(max(hi) FILTER (WHERE act = 1), max(hi)) AS hi "
+                     f"FROM ({' UNION ALL '.join(parts)})", (source,) * len(parts))
     lo, hi = df.iloc[0]["lo"], df.iloc[0]["hi"]
     if pd.isna(lo) or pd.isna(hi):
         return None
@@ -441,3 +577,196 @@ def rejected_count(snap: Snapshot, load_id: str | None = None) -> int:
     where, params = ("WHERE load_id = ?", [load_id]) if load_id else ("", [])
     df = query(snap, f"SELECT count(*) AS n FROM ops.rejected_rows {where}", params)
     return int(df.iloc[0]["n"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic mart access for the domain pages (tables and columns named by marts.dim_metric)
+# ---------------------------------------------------------------------------------------------
+
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+LINEAGE_TABLE = "marts.fct_event_lineage"
+LINEAGE_COLUMNS = ("event_id", "event_type", "aggregate_type", "aggregate_id", "occurred_at", "date_local",
+                   "street", "category", "channel", "subject_type", "source_file", "source_line", "load_id")
+
+
+class MartUnavailable(Exception):
+    """A mart (or a column of it) that a page needs is not in the published copy yet (尚未提供).
+
+    ``table`` names it (``marts.x`` or ``marts.x.column``); pages show a "not yet available" state.
+    """
+
+    def __init__(self, table: str):
+        super().__init__(f"{table} is not in the published serving copy")
+        self.table = table
+
+
+def ident(name: str) -> str:
+    """``name`` if it is a plain lower-case SQL identifier, else :class:`ServingContractError`
+    (identifiers come from marts.dim_metric and page code, never from the URL)."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ServingContractError(f"not a plain identifier: {name!r}")
+    return name
+
+
+def has_table(snap: Snapshot, qualified: str) -> bool:
+    """True when ``schema.table`` is in the serving copy."""
+    return qualified in tables(snap)
+
+
+def require_columns(snap: Snapshot, qualified: str, wanted: Sequence[str]) -> list[str]:
+    """Columns of ``qualified``; raises :class:`MartUnavailable` naming the table, or the first
+    missing column of ``wanted``."""
+    if qualified not in tables(snap):
+        raise MartUnavailable(qualified)
+    present = columns(snap, qualified)
+    for col in wanted:
+        if col not in present:
+            raise MartUnavailable(f"{qualified}.{col}")
+    return present
+
+
+def streets(snap: Snapshot, source: str) -> list[str]:
+    """Streets (街道) of ``source`` from marts.dim_street (only the user's own street for a street
+    office; the view layer filters); falls back to the streets of the daily facts."""
+    if has_table(snap, "marts.dim_street"):
+        df = query(snap, "SELECT DISTINCT street FROM marts.dim_street WHERE source_system = ? "
+                         "AND street IS NOT NULL ORDER BY street", (source,))
+        if not df.empty:
+            return list(df["street"])
+    parts = [f"SELECT DISTINCT street FROM {t} WHERE source_system = ?"
+             for t in ("marts.fct_fault_disposal_daily", "marts.fct_complaint_closure_daily") if has_table(snap, t)]
+    if not parts:
+        return []
+    df = query(snap, f"SELECT DISTINCT street FROM ({' UNION '.join(parts)}) WHERE street IS NOT NULL "
+                     "ORDER BY street", (source,) * len(parts))
+    return list(df["street"])
+
+
+def fact_rows(snap: Snapshot, model: str, date_column: str, start: dt.date, end: dt.date, source: str,
+              wanted: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``marts.<model>`` for ``source`` with ``date_column`` in [start, end] (inclusive):
+    the columns ``wanted`` that exist (plus ``date_column``; dates as ``datetime.date``).
+
+    Raises :class:`MartUnavailable` when the table or its date column is missing.
+    """
+    table = f"marts.{ident(model)}"
+    present = require_columns(snap, table, [ident(date_column), "source_system"])
+    cols = [date_column] + [ident(c) for c in dict.fromkeys(wanted) if c in present and c != date_column]
+    df = query(
+        snap,
+        f"SELECT {', '.join(cols)} FROM {table} WHERE source_system = ? AND {date_column} BETWEEN ? AND ?",
+        (source, start, end),
+    )
+    df[date_column] = pd.to_datetime(df[date_column]).dt.date
+    return df
+
+
+def distinct_values(snap: Snapshot, model: str, column: str, source: str, limit: int = 200) -> list[str]:
+    """Distinct non-NULL values of ``marts.<model>.<column>`` for ``source`` (sorted, at most
+    ``limit``); empty when the table or column does not exist."""
+    table = f"marts.{ident(model)}"
+    if table not in tables(snap) or ident(column) not in columns(snap, table):
+        return []
+    df = query(snap, f"SELECT DISTINCT CAST({column} AS VARCHAR) AS v FROM {table} WHERE source_system = ? "
+                     f"AND {column} IS NOT NULL ORDER BY 1 LIMIT {int(limit)}", (source,))
+    return list(df["v"])
+
+
+def table_rows(snap: Snapshot, table: str, source: str | None = None, order_by: str | None = None,
+               limit: int = 5000) -> pd.DataFrame:
+    """All columns of ``schema.table`` (optionally of one ``source_system``), at most ``limit`` rows.
+
+    Raises :class:`MartUnavailable` when the table is missing.
+    """
+    schema, _, name = table.partition(".")
+    qualified = f"{ident(schema)}.{ident(name)}"
+    present = require_columns(snap, qualified, [])
+    where, params = ("", [])
+    if source is not None and "source_system" in present:
+        where, params = "WHERE source_system = ?", [source]
+    order = f"ORDER BY {ident(order_by)}" if order_by and order_by in present else ""
+    return query(snap, f"SELECT * FROM {qualified} {where} {order} LIMIT {int(limit)}", params)
+
+
+def lineage(snap: Snapshot, source: str, start: dt.date, end: dt.date, aggregate_types: Sequence[str],
+            street_list: Sequence[str] = (), equals: dict[str, Sequence[str]] | None = None,
+            limit: int = 2000) -> tuple[pd.DataFrame, int]:
+    """Events behind a figure (drill-down): rows of :data:`LINEAGE_TABLE` of ``source`` whose
+    ``aggregate_type`` is in ``aggregate_types``, local date in [start, end], street in
+    ``street_list`` (all when empty) and each ``equals`` column (a lineage column) in its values.
+
+    Returns (at most ``limit`` rows ordered by time, file and line; the total count). Raises
+    :class:`MartUnavailable` when the lineage mart is not published.
+    """
+    present = require_columns(snap, LINEAGE_TABLE, ["aggregate_type", "date_local", "source_file", "source_line"])
+    if not aggregate_types:
+        return pd.DataFrame(columns=[c for c in LINEAGE_COLUMNS if c in present]), 0
+    conds = ["source_system = ?", "date_local BETWEEN ? AND ?",
+             f"aggregate_type IN ({', '.join('?' * len(aggregate_types))})"]
+    params: list[Any] = [source, start, end, *aggregate_types]
+    if street_list:
+        conds.append(f"street IN ({', '.join('?' * len(street_list))})")
+        params.extend(street_list)
+    for col, values in (equals or {}).items():
+        if values and ident(col) in present:
+            conds.append(f"{col} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+    where = " AND ".join(conds)
+    cols = ", ".join(c for c in LINEAGE_COLUMNS if c in present)
+    total = int(query(snap, f"SELECT count(*) AS n FROM {LINEAGE_TABLE} WHERE {where}", params).iloc[0]["n"])
+    rows = query(snap, f"SELECT {cols} FROM {LINEAGE_TABLE} WHERE {where} "
+                       f"ORDER BY occurred_at, source_file, source_line LIMIT {int(limit)}", params)
+    if "date_local" in rows.columns:
+        rows["date_local"] = pd.to_datetime(rows["date_local"]).dt.date
+    return rows, total
+
+
+def points(snap: Snapshot, source: str, start: dt.date, end: dt.date, aggregate_types: Sequence[str],
+           street_list: Sequence[str] = (), limit: int = 5000) -> pd.DataFrame:
+    """Located events for maps: columns lon, lat, label (event type and aggregate id) of the
+    lineage events selected as in :func:`lineage`; empty when the published lineage carries no
+    ``lon``/``lat`` columns (the demo marts do not; real exports with coordinates may)."""
+    if LINEAGE_TABLE not in tables(snap) or not aggregate_types:
+        return pd.DataFrame(columns=["lon", "lat", "label"])
+    present = columns(snap, LINEAGE_TABLE)
+    if "lon" not in present or "lat" not in present:
+        return pd.DataFrame(columns=["lon", "lat", "label"])
+    conds = ["source_system = ?", "date_local BETWEEN ? AND ?", "lon IS NOT NULL", "lat IS NOT NULL",
+             f"aggregate_type IN ({', '.join('?' * len(aggregate_types))})"]
+    params: list[Any] = [source, start, end, *aggregate_types]
+    if street_list:
+        conds.append(f"street IN ({', '.join('?' * len(street_list))})")
+        params.extend(street_list)
+    return query(snap, f"SELECT lon, lat, event_type || ' ' || aggregate_id AS label FROM {LINEAGE_TABLE} "
+                       f"WHERE {' AND '.join(conds)} ORDER BY occurred_at LIMIT {int(limit)}", params)
+
+
+def schema_catalog(snap: Snapshot) -> pd.DataFrame:
+    """Schema browser rows: table_schema, table_name, column_name, data_type (ordinal order)."""
+    return query(
+        snap,
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema IN ('marts', 'ops') "
+        "ORDER BY table_schema, table_name, ordinal_position",
+    )
+
+
+def latest_dates(snap: Snapshot) -> pd.DataFrame:
+    """Freshness per mart: table, source_system, latest local date (``date_local``,
+    ``period_month`` or ``period_year``) and n_rows; only marts that have such a column."""
+    cat = schema_catalog(snap)
+    parts = []
+    for (schema, table), cols in cat.groupby(["table_schema", "table_name"])["column_name"]:
+        names = set(cols)
+        if schema != "marts" or "source_system" not in names:
+            continue
+        date_col = next((c for c in ("date_local", "period_month", "period_year") if c in names), None)
+        if date_col is None or table == "fct_event_lineage":
+            continue
+        parts.append(f"SELECT '{ident(table)}' AS mart, source_system, max({date_col}) AS latest, "
+                     f"count(*) AS n_rows FROM marts.{ident(table)} GROUP BY source_system")
+    if not parts:
+        return pd.DataFrame(columns=["mart", "source_system", "latest", "n_rows"])
+    df = query(snap, " UNION ALL ".join(parts) + " ORDER BY mart, source_system")
+    df["latest"] = pd.to_datetime(df["latest"]).dt.date
+    return df

@@ -74,6 +74,11 @@ def run_page(title_key: str, render: Callable[[PageContext], None]) -> None:
         ctx = PageContext(snapshot=snap, lang=i18n.current_lang(), failure=data.last_failure())
         render_header(ctx)
         render(ctx)
+    except data.NotAuthorized:
+        st.info(t("auth.required"), icon=":material/lock:")
+    except data.MartUnavailable as exc:
+        log.info("page %s: %s", title_key, exc)
+        st.info(t("state.not_available", table=exc.table), icon=":material/construction:")
     except data.RefreshInProgress as exc:
         log.warning("serving copy not readable (refresh in progress?): %s", exc)
         st.info(t("state.refreshing"), icon=":material/hourglass_top:")
@@ -87,14 +92,59 @@ def run_page(title_key: str, render: Callable[[PageContext], None]) -> None:
         st.error(t("state.error", ref=ref))
 
 
-def csv_download(df: pd.DataFrame, file_stem: str, key: str) -> None:
-    """A "download CSV" button for ``df`` (UTF-8 with BOM so Excel shows Chinese correctly)."""
-    st.download_button(
-        t("download.csv"),
-        data=df.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"{file_stem}.csv",
-        mime="text/csv",
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-    )
+def local_text(values: pd.Series) -> pd.Series:
+    """Instants as ``YYYY-MM-DD HH:MM:SS`` wall-clock text in :data:`data.DISPLAY_TZ`."""
+    from zoneinfo import ZoneInfo
+
+    ts = pd.to_datetime(values, utc=True).dt.tz_convert(ZoneInfo(data.DISPLAY_TZ))
+    return ts.dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def excel_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` Excel can store: time-zone-aware instants become wall-clock times in
+    :data:`data.DISPLAY_TZ` (the zone is in the column label), lists/dicts become text."""
+    from zoneinfo import ZoneInfo
+
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[col] = series.dt.tz_convert(ZoneInfo(data.DISPLAY_TZ)).dt.tz_localize(None)
+        elif series.dtype == object:
+            out[col] = [v if v is None or isinstance(v, (str, int, float, bool, dt.date)) else str(v)
+                        for v in series]
+    return out
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
+    """``df`` as an .xlsx workbook (openpyxl), headers kept as given (Chinese intact)."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        excel_safe(df).to_excel(writer, index=False, sheet_name=sheet[:31] or "data")
+    return buf.getvalue()
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """``df`` as CSV in UTF-8 with BOM (Excel opens Chinese text correctly)."""
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+def downloads(df: pd.DataFrame, file_stem: str, key: str) -> None:
+    """"Download CSV" and "Download XLSX" buttons side by side for ``df`` (headers as shown)."""
+    with st.container(horizontal=True):
+        st.download_button(t("download.csv"), data=to_csv(df), file_name=f"{file_stem}.csv", mime="text/csv",
+                           key=key, on_click="ignore", icon=":material/download:")
+        st.download_button(
+            t("download.xlsx"), data=to_xlsx(df), file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx", on_click="ignore", icon=":material/table_view:")
+
+
+
+
+def localize(df: pd.DataFrame, lang: i18n.Lang | None = None) -> pd.DataFrame:
+    """``df`` with column names in the UI language where :mod:`dashboards.i18n` knows them
+    (``col.<name>``), others unchanged."""
+    return df.rename(columns={c: i18n.column_label(str(c), lang) for c in df.columns})

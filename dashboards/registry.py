@@ -1,17 +1,18 @@
-"""Page discovery: every ``dashboards/pages/*.py`` that declares a ``PAGE`` literal is a page.
+"""Page discovery: every ``dashboards/views/*.py`` that declares a ``PAGE`` literal is a page.
 
-Adding a page is one file: ``dashboards/pages/<name>_page.py`` starting with
+Adding a page is one file: ``dashboards/views/<name>_page.py`` starting with
 
     PAGE = {"order": 20, "title": "nav.<name>", "icon": ":material/...:", "url_path": "<name>"}
 
-(``title`` is an i18n key, ``order`` sorts the navigation, the lowest order is the default page), and
+(``title`` is an i18n key, ``order`` sorts the navigation, the lowest order is the default page;
+optional ``"analyst_only": True`` hides the page from roles other than analyst when login is on), and
 ending with ``frame.run_page("nav.<name>", render)``. The declaration is read with :mod:`ast`, so
 discovery never executes a page.
 
-The ``url_path`` must differ from the page name Streamlit derives from the file name: because the
-folder is called ``pages/``, Streamlit runs the first script run of a process (and every AppTest
-run) in its legacy "pages directory" mode, where a URL equal to a file's page name would run that
-page file alone, without the app shell. With distinct names such a URL falls back to the shell.
+The folder is deliberately NOT called ``pages/``: with a ``pages/`` folder next to app.py Streamlit
+runs the first script run of every server process in its legacy "pages directory" mode, so the
+first visitor of a deep link (``/gas``) after a restart got a "Page not found" dialog and the
+overview. With ``views/`` the app is always in ``st.navigation`` mode.
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from streamlit.source_util import page_icon_and_name
-
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 _REQUIRED = ("order", "title", "url_path")
 
 
@@ -33,13 +32,14 @@ class PageDeclarationError(ValueError):
 @dataclass(frozen=True)
 class PageMeta:
     """A discovered page: ``path`` (absolute), ``order`` (int), ``title_key`` (i18n key),
-    ``icon`` (Streamlit icon string or None), ``url_path`` (URL segment)."""
+    ``icon`` (Streamlit icon string or None), ``url_path`` (URL segment), ``analyst_only``."""
 
     path: Path
     order: int
     title_key: str
     icon: str | None
     url_path: str
+    analyst_only: bool = False
 
 
 def read_declaration(path: Path) -> PageMeta:
@@ -63,12 +63,8 @@ def read_declaration(path: Path) -> PageMeta:
             if missing:
                 raise PageDeclarationError(f"{path}:{node.lineno}: PAGE lacks {', '.join(missing)}")
             url_path = str(decl["url_path"])
-            _, legacy_name = page_icon_and_name(path)
-            if url_path.lower() == legacy_name.lower():
-                raise PageDeclarationError(
-                    f"{path}:{node.lineno}: url_path {url_path!r} equals the file's page name; "
-                    "name the file <url_path>_page.py (see dashboards/registry.py)")
-            return PageMeta(path, int(decl["order"]), str(decl["title"]), decl.get("icon"), url_path)
+            return PageMeta(path, int(decl["order"]), str(decl["title"]), decl.get("icon"), url_path,
+                            bool(decl.get("analyst_only", False)))
     raise PageDeclarationError(f"{path}:1: no module-level PAGE = {{...}} declaration")
 
 

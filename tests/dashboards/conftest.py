@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,17 +19,37 @@ for p in (str(REPO), str(HERE)):
 
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 
-from serving_fixture import ServingFixture, build_serving_copy  # noqa: E402
+from serving_fixture import SHANGHAI, ServingFixture, build_serving_copy  # noqa: E402
 
 APP = REPO / "dashboards" / "app.py"
 
 
+@pytest.fixture(scope="session")
+def serving_template(tmp_path_factory) -> ServingFixture:
+    """One built serving copy per test session; tests get their own copy of it."""
+    return build_serving_copy(tmp_path_factory.mktemp("template") / "warehouse")
+
+
 @pytest.fixture
-def serving(tmp_path, monkeypatch) -> ServingFixture:
-    """A fresh published serving copy (version 3, published an hour ago) with CSW_WAREHOUSE_DIR set."""
-    fx = build_serving_copy(tmp_path / "warehouse")
-    monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(fx.warehouse_dir))
-    return fx
+def serving(monkeypatch, serving_template) -> ServingFixture:
+    """The session's serving copy (version 3, published about an hour before the session) with
+    CSW_WAREHOUSE_DIR set. Shared by tests that only read it, so the app's query cache stays warm;
+    tests that change or lock the file use :func:`serving_fresh`."""
+    monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(serving_template.warehouse_dir))
+    return serving_template
+
+
+@pytest.fixture
+def serving_fresh(tmp_path, monkeypatch, serving_template) -> ServingFixture:
+    """A private copy of the serving copy (published an hour ago) with CSW_WAREHOUSE_DIR set."""
+    wdir = tmp_path / "warehouse"
+    shutil.copytree(serving_template.warehouse_dir, wdir)
+    pointer = wdir / "serving" / "CURRENT.json"
+    meta = json.loads(pointer.read_text(encoding="utf-8"))
+    meta["published_at"] = (dt.datetime.now(SHANGHAI) - dt.timedelta(hours=1)).isoformat()
+    pointer.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(wdir))
+    return ServingFixture(wdir, wdir / "serving" / serving_template.db_path.name, serving_template.version)
 
 
 @pytest.fixture

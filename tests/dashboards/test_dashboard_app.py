@@ -13,7 +13,9 @@ import sys
 
 import duckdb
 import pytest
-from serving_fixture import OTHER_SOURCE, SOURCE, build_serving_copy, expected_rate
+from serving_fixture import OTHER_SOURCE, SOURCE, STREETS, build_serving_copy, expected_rate
+
+from dashboards import i18n, registry
 
 START, END = "2025-03-16", "2025-03-31"
 PREV_START, PREV_END = "2025-03-01", "2025-03-15"
@@ -29,14 +31,16 @@ MONTHLY = {
     "G3": ("restaurant", "units_with_alarm"),
     "G4": ("restaurant", "units_with_board"),
 }
+OVERVIEW_IDS = {"F1", "G1", "G2", "G3", "G4", "C16", "C17", "C20"}
 
 
-def daily_oracle(db, metric_id, source, start, end) -> float:
+def daily_oracle(db, metric_id, source, start, end, street=None) -> float:
     table, num, den = DAILY[metric_id]
+    extra, params = ("AND street = ?", [street]) if street else ("", [])
     return expected_rate(
         db,
-        f"SELECT sum({num}) / sum({den}) FROM {table} WHERE source_system = ? AND date_local BETWEEN ? AND ?",
-        [source, start, end],
+        f"SELECT sum({num}) / sum({den}) FROM {table} WHERE source_system = ? AND date_local BETWEEN ? AND ? {extra}",
+        [source, start, end, *params],
     )
 
 
@@ -69,17 +73,25 @@ def assert_clean(at) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def view(name: str) -> str:
+    return f"views/{name}_page.py"
+
+
 def test_kpi_tiles_equal_sum_num_over_sum_den(serving, make_app):
     at = make_app(range=[START, END]).run()
     assert_clean(at)
     tiles = metrics_by_id(at)
-    assert set(tiles) == {"F1", "G1", "G2", "G3", "G4", "C16", "C17"}
+    assert set(tiles) == OVERVIEW_IDS
     for metric_id in DAILY:
         expected = daily_oracle(serving.db_path, metric_id, SOURCE, START, END)
         assert tiles[metric_id].value == pct(expected), metric_id
     for metric_id in MONTHLY:
         expected = monthly_oracle(serving.db_path, metric_id, "2025-03-01")
         assert tiles[metric_id].value == pct(expected), metric_id
+    # C20 has no numerator/denominator: the mean street score of the latest month in the window
+    c20 = expected_rate(serving.db_path, "SELECT avg(composite_score) FROM marts.fct_street_composite_monthly "
+                                         "WHERE source_system = ? AND period_month = '2025-03-01'", [SOURCE])
+    assert tiles["C20"].value == f"{c20:,.1f}"
     # change vs previous period: same-length window before START (F1) / previous month (G2)
     f1_delta = (daily_oracle(serving.db_path, "F1", SOURCE, START, END)
                 - daily_oracle(serving.db_path, "F1", SOURCE, PREV_START, PREV_END)) * 100
@@ -87,11 +99,13 @@ def test_kpi_tiles_equal_sum_num_over_sum_den(serving, make_app):
     g2_delta = (monthly_oracle(serving.db_path, "G2", "2025-03-01")
                 - monthly_oracle(serving.db_path, "G2", "2025-02-01")) * 100
     assert tiles["G2"].delta == delta_text(g2_delta)
-    # definitions on hover come from marts.dim_metric
+    # definitions on hover come from marts.dim_metric; state badges name the target
     con = duckdb.connect(str(serving.db_path), read_only=True)
     definition = con.execute("SELECT definition_zh FROM marts.dim_metric WHERE metric_id = 'F1'").fetchone()[0]
     con.close()
-    assert definition in tiles["F1"].help
+    assert definition in tiles["F1"].help and "98.0 %" in tiles["F1"].help
+    badges = [m.value for m in at.markdown]
+    assert any("目标 98.0 %" in b for b in badges), badges
     # version and publish time (zone named) on the page
     assert any("v3" in c.value and "(Asia/Shanghai)" in c.value for c in at.caption)
 
@@ -111,48 +125,126 @@ def test_data_set_selector_keeps_sources_apart(serving, make_app):
     assert "source" not in at.query_params
 
 
-def test_default_range_is_last_30_days_with_data(serving, make_app):
+def test_default_range_and_filter_changes_update_kpis_and_url(serving, make_app):
     at = make_app().run()
     assert_clean(at)
     assert at.date_input(key="range").value == (dt.date(2025, 3, 2), dt.date(2025, 3, 31))
     expected = daily_oracle(serving.db_path, "C16", SOURCE, "2025-03-02", "2025-03-31")
     assert metrics_by_id(at)["C16"].value == pct(expected)
-
-
-def test_changing_range_updates_kpis_and_url(serving, make_app):
-    at = make_app().run()
     at.date_input(key="range").set_value((dt.date(2025, 3, 10), dt.date(2025, 3, 12))).run()
     assert_clean(at)
     assert at.query_params["range"] == ["2025-03-10", "2025-03-12"]
-    expected = daily_oracle(serving.db_path, "F1", SOURCE, "2025-03-10", "2025-03-12")
-    assert metrics_by_id(at)["F1"].value == pct(expected)
+    assert metrics_by_id(at)["F1"].value == pct(daily_oracle(serving.db_path, "F1", SOURCE, "2025-03-10", "2025-03-12"))
+    street = STREETS[2]
+    at.multiselect(key="street").set_value([street]).run()
+    assert_clean(at)
+    assert at.query_params["street"] in (street, [street])
+    assert metrics_by_id(at)["F1"].value == pct(
+        daily_oracle(serving.db_path, "F1", SOURCE, "2025-03-10", "2025-03-12", street))
+
+
+def test_url_reproduces_the_view(serving, make_app):
+    street = STREETS[1]
+    at = make_app(range=["2025-03-05", "2025-03-20"], street=[street], overview_m="C17").run()
+    assert_clean(at)
+    assert at.multiselect(key="street").value == [street]
+    assert at.selectbox(key="overview_m").value == "C17"
+    assert metrics_by_id(at)["C16"].value == pct(
+        daily_oracle(serving.db_path, "C16", SOURCE, "2025-03-05", "2025-03-20", street))
 
 
 def test_language_switch_in_sidebar_and_url(serving, make_app):
+    con = duckdb.connect(str(serving.db_path), read_only=True)
+    name_en, name_zh = con.execute("SELECT name_en, name_zh FROM marts.dim_metric WHERE metric_id = 'F1'").fetchone()
+    con.close()
     at = make_app(lang="en").run()
     assert_clean(at)
     assert at.title[0].value == "Overview"
-    assert metrics_by_id(at)["F1"].label == "Daily fault disposal rate F1"
+    assert metrics_by_id(at)["F1"].label == f"{name_en} F1"
     assert at.query_params.get("lang") == "en"
     switch = at.sidebar.get("button_group")[0]
     switch.set_value("zh").run()
     assert_clean(at)
     assert at.title[0].value == "总览"
-    assert metrics_by_id(at)["F1"].label == "设施故障日处置率 F1"
+    assert metrics_by_id(at)["F1"].label == f"{name_zh} F1"
     assert "lang" not in at.query_params  # zh is the default: clean URL
     at.sidebar.get("button_group")[0].set_value("en").run()
     assert at.query_params.get("lang") == "en"
-    at.switch_page("pages/quality_page.py").run()
+    at.switch_page(view("quality")).run()
     assert_clean(at)
     assert at.title[0].value == "Data quality"
 
 
-def test_data_quality_page_lists_ledger_and_rejects(serving, make_app):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_with_version_and_no_error(serving, make_app, lang):
+    metas = registry.discover()
+    assert [m.url_path for m in metas] == ["overview", "gas", "facilities", "confined", "construction",
+                                           "complaints", "sensors", "quality", "sql"]
+    at = make_app(lang=lang).run() if lang == "en" else make_app().run()
+    for meta in metas:
+        if meta.url_path != "overview":
+            at.switch_page(f"views/{meta.path.name}").run()
+        assert_clean(at)
+        assert at.title[0].value == i18n.STRINGS[lang][meta.title_key], meta.url_path
+        assert any("v3" in c.value for c in at.caption), meta.url_path
+        assert not any(("尚未提供" if lang == "zh" else "Not yet available") in i.value for i in at.info), meta.url_path
+        if meta.url_path not in ("quality", "sql"):
+            assert len(at.metric) >= 3, meta.url_path
+            assert all(m.value != "" for m in at.metric)
+
+
+def test_domain_page_category_filter_and_drill_down(serving, make_app):
+    """Complaints page: ?channel=wechat filters C1; the drill-down lists the events behind it with
+    source file and line, and a chosen street narrows them."""
+    at = make_app(range=[START, END], channel=["wechat"]).run()
+    at.switch_page(view("complaints")).run()
+    assert_clean(at)
+    assert at.multiselect(key="channel").value == ["wechat"]
+    c1 = expected_rate(serving.db_path, "SELECT sum(complaints_received) FROM marts.fct_complaints_received_daily "
+                                        "WHERE source_system = ? AND channel = 'wechat' AND date_local BETWEEN ? AND ?",
+                       [SOURCE, START, END])
+    assert metrics_by_id(at)["C1"].value == f"{c1:,.0f}"
+    at.selectbox(key="complaints_m").set_value("C1").run()
+    street = STREETS[0]
+    at.selectbox(key="complaints_drill_street").set_value(street).run()
+    assert_clean(at)
+    expected = int(expected_rate(serving.db_path, "SELECT count(*) FROM marts.fct_event_lineage WHERE source_system = ? "
+                                                  "AND aggregate_type = 'complaint' AND channel = 'wechat' AND street = ? "
+                                                  "AND date_local BETWEEN ? AND ?", [SOURCE, street, START, END]))
+    assert expected > 0
+    events = at.dataframe[0].value
+    assert len(events) == expected
+    assert set(events["街道"]) == {street} and set(events["渠道"]) == {"wechat"}
+    assert events["来源文件"].str.startswith("demo/").all() and (events["来源行号"] > 0).all()
+    assert any(f"共 {expected} 条事件" in c.value for c in at.caption)
+
+
+def test_missing_marts_show_not_yet_available(tmp_path, monkeypatch, make_app):
+    fx = build_serving_copy(tmp_path / "wh", drop=("fct_sensor_alarms_daily", "fct_sensor_devices_daily",
+                                                    "dim_bridge", "fct_bridge_condition_yearly"))
+    monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(fx.warehouse_dir))
     at = make_app().run()
-    at.switch_page("pages/quality_page.py").run()
+    at.switch_page(view("sensors")).run()
+    assert_clean(at)
+    assert not at.metric
+    assert any("尚未提供" in i.value and "fct_sensor_alarms_daily" in i.value for i in at.info), [i.value for i in at.info]
+    assert at.dataframe, "the readings summary still shows"
+    at.switch_page(view("facilities")).run()
+    assert_clean(at)
+    assert {"F1", "F2", "F2R"} <= set(metrics_by_id(at)) and "B4" not in metrics_by_id(at)
+    assert any("B4" in i.value and "尚未提供" in i.value for i in at.info)
+    assert any("marts.dim_bridge" in i.value for i in at.info)
+
+
+def test_data_quality_page_lists_freshness_ledger_and_rejects(serving, make_app):
+    at = make_app().run()
+    at.switch_page(view("quality")).run()
     assert_clean(at)
     assert at.title[0].value == "数据质量"
-    ledger, rejected = at.dataframe[0].value, at.dataframe[1].value
+    freshness, ledger, rejected = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
+    latest = freshness[(freshness["数据表"] == "fct_fault_disposal_daily") & (freshness["数据来源系统"] == SOURCE)]
+    assert latest.iloc[0]["最新日期"] == dt.date(2025, 3, 31)
+    assert any("正常" in s.value for s in at.success)
     assert list(ledger.columns[:8]) == ["文件", "来源", "状态", "编码", "文件行数", "载入行数", "拒绝行数",
                                         "主要拒绝原因"]
     row = ledger[ledger["文件"] == "licheng/燃气检查_2025-03.xlsx"].iloc[0]
@@ -165,13 +257,50 @@ def test_data_quality_page_lists_ledger_and_rejects(serving, make_app):
     assert set(rejected["原因代码"]) == {"parse_error", "missing_required"}
 
 
+def _run_sql(at, sql: str):
+    at.text_area(key="sql_text").set_value(sql)
+    at.button(key="sql_run").click().run()
+    return at
+
+
+def test_sql_page_runs_select_and_refuses_everything_else(serving, make_app):
+    at = make_app().run()
+    at.switch_page(view("sql")).run()
+    assert_clean(at)
+    _run_sql(at, "SELECT street, sum(faults_due) AS due FROM marts.fct_fault_disposal_daily "
+                 "WHERE source_system = 'licheng' GROUP BY street ORDER BY street")
+    assert_clean(at)
+    result = at.dataframe[0].value
+    assert list(result["street"]) == sorted(STREETS)
+    assert int(result["due"].sum()) == int(expected_rate(
+        serving.db_path, "SELECT sum(faults_due) FROM marts.fct_fault_disposal_daily WHERE source_system = 'licheng'"))
+    refused = {
+        "COPY (SELECT 1) TO '/tmp/x.csv'": "COPY",
+        "ATTACH '/tmp/other.duckdb' AS o": "ATTACH",
+        "INSTALL httpfs": "INSTALL/LOAD",
+        "CREATE TABLE t AS SELECT 1": "CREATE",
+        "SELECT * FROM read_csv('/etc/passwd')": "sandbox",
+        "SELECT 1; SELECT 2": "one statement",
+    }
+    for sql, word in refused.items():
+        _run_sql(at, sql)
+        assert not at.exception
+        assert len(at.error) == 1 and "查询被拒绝" in at.error[0].value and word in at.error[0].value, (sql, at.error)
+    _run_sql(at, "SELECT * FROM range(7000)")
+    assert_clean(at)
+    assert len(at.dataframe[0].value) == 5000
+    assert any("截断" in w.value for w in at.warning)
+    _run_sql(at, "SELECT * FROM marts.no_such_table")
+    assert not at.exception and "SQL 错误" in at.error[0].value
+
+
 def test_missing_warehouse_shows_empty_state(tmp_path, monkeypatch, make_app):
     monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(tmp_path / "nothing-here"))
     at = make_app().run()
     assert_clean(at)
     assert not at.metric
     assert any("python -m pipelines refresh" in i.value for i in at.info)
-    at.switch_page("pages/quality_page.py").run()
+    at.switch_page(view("quality")).run()
     assert_clean(at)
     assert any("python -m pipelines refresh" in i.value for i in at.info)
 
@@ -187,7 +316,7 @@ def test_last_failure_notice_while_serving_last_good_version(tmp_path, monkeypat
     assert any("audit" in n and "row-count reconciliation failed" in n and "v3" in n for n in notices), notices
     # the last good version is still served
     assert metrics_by_id(at)["F1"].value == pct(daily_oracle(fx.db_path, "F1", SOURCE, START, END))
-    at.switch_page("pages/quality_page.py").run()
+    at.switch_page(view("gas")).run()
     assert any("audit" in w.value for w in at.warning)
 
 
@@ -198,6 +327,8 @@ def test_stale_banner_after_26_hours(tmp_path, monkeypatch, make_app):
     at = make_app().run()
     assert_clean(at)
     assert any("26" in w.value and "30" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.switch_page(view("sensors")).run()
+    assert any("26" in w.value and "30" in w.value for w in at.warning)
 
 
 def test_fresh_copy_has_no_banner(serving, make_app):
@@ -206,7 +337,8 @@ def test_fresh_copy_has_no_banner(serving, make_app):
     assert not at.warning
 
 
-def test_locked_serving_file_shows_refresh_in_progress(serving, make_app):
+def test_locked_serving_file_shows_refresh_in_progress(serving_fresh, make_app):
+    serving = serving_fresh
     # another process holds the serving file open for writing (DuckDB's exclusive file lock)
     holder = subprocess.Popen(
         [sys.executable, "-c",
@@ -224,21 +356,23 @@ def test_locked_serving_file_shows_refresh_in_progress(serving, make_app):
         holder.wait()
     at.run()  # lock released: the page recovers without a restart
     assert_clean(at)
-    assert len(at.metric) == 7
+    assert len(at.metric) == len(OVERVIEW_IDS)
 
 
-def test_contract_break_is_a_friendly_error_not_a_traceback(serving, make_app):
+def test_contract_break_is_a_friendly_error_not_a_traceback(serving_fresh, make_app):
+    serving = serving_fresh
     con = duckdb.connect(str(serving.db_path))
     con.execute("DROP TABLE ops.rejected_rows")
     con.close()
     at = make_app().run()
-    at.switch_page("pages/quality_page.py").run()
+    at.switch_page(view("quality")).run()
     assert not at.exception
     assert len(at.error) == 1 and "ERR-" in at.error[0].value
     assert "Traceback" not in at.error[0].value
 
 
-def test_new_version_is_picked_up_without_restart(serving, make_app):
+def test_new_version_is_picked_up_without_restart(serving_fresh, make_app):
+    serving = serving_fresh
     at = make_app(range=[START, END]).run()
     before = metrics_by_id(at)["F1"].value
     # publish v4: same file layout, different numbers, pointer replaced atomically

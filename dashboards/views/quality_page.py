@@ -1,9 +1,8 @@
-"""数据质量 Data quality: the file ledger (what loaded, what was rejected and why) and the
-rejected rows with file, line, reason and raw text (ops.file_ledger, ops.rejected_rows)."""
+"""数据质量 Data quality: freshness (published version and age, last refresh failure, latest date
+per mart), the file ledger (what loaded, what was rejected and why) and the rejected rows with
+file, line, reason and raw text (ops.file_ledger, ops.rejected_rows)."""
 
 PAGE = {"order": 90, "title": "nav.quality", "icon": ":material/fact_check:", "url_path": "quality"}
-
-from zoneinfo import ZoneInfo  # noqa: E402
 
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
@@ -25,10 +24,7 @@ REJECTED_COLUMNS = {
 }
 
 
-def local_text(values: pd.Series) -> pd.Series:
-    """Instants as ``YYYY-MM-DD HH:MM:SS`` wall-clock text in the display zone."""
-    ts = pd.to_datetime(values, utc=True).dt.tz_convert(ZoneInfo(data.DISPLAY_TZ))
-    return ts.dt.strftime("%Y-%m-%d %H:%M:%S")
+local_text = frame.local_text
 
 
 def localized(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -36,9 +32,28 @@ def localized(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return df[list(names)].rename(columns={k: t(v, zone=data.DISPLAY_TZ) for k, v in names.items()})
 
 
-def render(ctx: frame.PageContext) -> None:
-    """Ledger table, summary and the rejected-rows listing with a per-file filter."""
+def render_freshness(ctx: frame.PageContext) -> None:
+    """Version, publish time and age, the last refresh failure, and the latest date per mart."""
     snap = ctx.snapshot
+    st.subheader(t("quality.freshness"))
+    st.markdown(t("quality.published", version=snap.version, published=frame.format_instant(snap.published_at),
+                  zone=data.DISPLAY_TZ, hours=snap.age().total_seconds() / 3600))
+    if not snap.is_stale():
+        st.success(t("quality.fresh_ok"), icon=":material/check_circle:")
+    if ctx.failure is None:
+        st.caption(t("quality.last_failure_none"))
+    latest = data.latest_dates(snap)
+    if not latest.empty:
+        st.markdown(f"**{t('quality.latest_by_mart')}**")
+        shown = frame.localize(latest)
+        st.dataframe(shown, hide_index=True, key="freshness_table")
+        frame.downloads(shown, f"freshness_v{snap.version}", key="dl_freshness")
+
+
+def render(ctx: frame.PageContext) -> None:
+    """Freshness, ledger table, summary and the rejected-rows listing with a per-file filter."""
+    snap = ctx.snapshot
+    render_freshness(ctx)
     ledger = data.file_ledger(snap)
     st.subheader(t("quality.ledger"))
     st.caption(t("quality.summary", files=len(ledger), loaded=int(ledger["rows_loaded"].fillna(0).sum()),
@@ -46,13 +61,13 @@ def render(ctx: frame.PageContext) -> None:
     ledger["recorded_at"] = local_text(ledger["recorded_at"])
     shown = localized(ledger, LEDGER_COLUMNS)
     st.dataframe(shown, hide_index=True, key="ledger_table")
-    frame.csv_download(shown, f"file_ledger_v{snap.version}", key="dl_ledger")
+    frame.downloads(shown, f"file_ledger_v{snap.version}", key="dl_ledger")
 
     st.subheader(t("quality.rejected"))
     with_rejects = ledger[ledger["rows_rejected"].fillna(0) > 0]
     files = dict(zip(with_rejects["load_id"], with_rejects["path"] + " · " + with_rejects["load_id"]))
     choice = st.selectbox(t("quality.rejected_file"), [""] + list(files), key="rejected_file",
-                          format_func=lambda k: files.get(k, t("quality.all_files")))
+                          format_func=lambda k, lang=ctx.lang: files.get(k, t("quality.all_files", lang)))
     load_id = choice or None
     total = data.rejected_count(snap, load_id)
     if total == 0:
@@ -62,7 +77,7 @@ def render(ctx: frame.PageContext) -> None:
     st.caption(t("quality.rejected_shown", shown=len(rows), total=total))
     shown_rows = localized(rows, REJECTED_COLUMNS)
     st.dataframe(shown_rows, hide_index=True, key="rejected_table")
-    frame.csv_download(shown_rows, f"rejected_rows_v{snap.version}", key="dl_rejected")
+    frame.downloads(shown_rows, f"rejected_rows_v{snap.version}", key="dl_rejected")
 
 
 frame.run_page("nav.quality", render)
