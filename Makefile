@@ -11,7 +11,7 @@ export CSW_RAW_DIR := $(abspath $(RAW))
 
 SHELL := /bin/bash
 
-.PHONY: help setup demo refresh status serve test bench dagster-dev
+.PHONY: help setup demo refresh status serve serve-all test bench dagster-dev
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ status:  ## published version, last failure, file ledger
 
 serve:  ## dashboards on http://127.0.0.1:$(PORT)
 	$(PY) -m pipelines serve --warehouse-dir $(WAREHOUSE) --port $(PORT)
+
+serve-all:  ## the service: Dagster UI :3000 + daemon (schedule, sensors, alerts) + dashboards :$(PORT); logs in $(WAREHOUSE)/logs
+	$(PY) -m pipelines service --raw-dir $(RAW) --warehouse-dir $(WAREHOUSE) --port $(PORT)
 
 test:  ## the whole test suite
 	$(PY) -m pytest -q

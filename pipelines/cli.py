@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipelines <command>`` (refresh, status, rejects, sql, rollback, serve).
+"""Command line: ``python -m pipelines <command>`` (refresh, status, rejects, sql, rollback, serve, service,
+check-freshness, demo, contracts).
 
 Errors are one clear line on stderr and a non-zero exit code; ``--verbose`` adds the traceback and the
 Dagster run log. Exit codes: 0 ok, 1 a stage or query failed, 2 bad usage, 3 refresh in progress
@@ -89,6 +90,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     lines += [f"  - {p}" for p in failure.problems] or [f"  - {failure.message}"]
     lines.append(f"Recorded in {wh.last_failure}. Details: `python -m pipelines status`"
                  + ("" if args.verbose else f", the run log {log_file}, or rerun with --verbose") + ".")
+    from pipelines.alerts import alert_log_path, failure_alert
+
+    alert = failure_alert(wh, failure.stage, failure.problems or [failure.message], run_id=outcome.run_id, trigger="cli")
+    lines.append(f"Alert written to {alert_log_path(wh)}"
+                 + (f" and sent to {', '.join(alert.delivered)}" if alert.delivered else "")
+                 + (f"; NOT delivered to {', '.join(alert.failed)}" if alert.failed else "") + ".")
     print("\n".join(lines), file=sys.stderr)
     return EXIT_FAILED
 
@@ -168,6 +175,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return subprocess.call(cmd, env=env, cwd=settings.PROJECT_ROOT)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    """Dagster webserver + daemon + dashboards in the foreground (pipelines/service.py)."""
+    from pipelines.service import ServiceConfig, ServiceError, run_service
+
+    config = ServiceConfig(warehouse_root=args.warehouse_dir, raw_dir=Path(args.raw_dir).resolve(), host=args.host,
+                           dagster_port=args.dagster_port, dashboard_port=None if args.no_dashboards else args.port,
+                           stop_timeout=args.stop_timeout)
+    try:
+        return run_service(config)
+    except ServiceError as exc:
+        raise CliError(f"service not started: {exc}") from exc
+
+
+def cmd_check_freshness(args: argparse.Namespace) -> int:
+    """Exit 1 (and send a stale_data alert with --alert) when the published data is older than CSW_STALE_HOURS."""
+    from pipelines.alerts import freshness, stale_alert
+
+    wh = Warehouse(args.warehouse_dir)
+    fresh = freshness(wh)
+    if fresh.version is None:
+        raise CliError(f"nothing published yet in {wh.serving_dir}", EXIT_UNPUBLISHED)
+    state = "STALE" if fresh.stale else "fresh"
+    print(f"v{fresh.version:06d} published {fresh.published_at.isoformat()}: {fresh.age_hours:.1f} h old, "
+          f"limit {fresh.limit_hours:g} h (CSW_STALE_HOURS): {state}")
+    if fresh.stale and args.alert:
+        alert = stale_alert(wh, fresh)
+        print("stale_data alert written" + (f" and sent to {', '.join(alert.delivered)}" if alert.delivered else ""))
+    return EXIT_FAILED if fresh.stale else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -287,6 +324,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("service", parents=[common], help="Dagster UI + daemon (schedule, sensors) + dashboards",
+                       description="Run the whole service on this machine in the foreground: dagster-webserver, "
+                                   "dagster-daemon (02:00 schedule, raw-files sensor, failure and freshness alerts) "
+                                   "with DAGSTER_HOME=<warehouse>/dagster_home, and the Streamlit dashboards. Logs go "
+                                   "to <warehouse>/logs/*.log. Ctrl+C or SIGTERM stops every process; exits 1 when "
+                                   "one of them dies on its own.")
+    p.add_argument("--raw-dir", type=Path, default=None, help="landing folder; default $CSW_RAW_DIR or ./raw")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--dagster-port", type=int, default=3000, help="Dagster UI port (default 3000)")
+    p.add_argument("--port", type=int, default=8501, help="dashboards port (default 8501)")
+    p.add_argument("--no-dashboards", action="store_true", help="do not start the Streamlit dashboards")
+    p.add_argument("--stop-timeout", type=float, default=30.0,
+                   help="seconds each process gets to stop after SIGTERM before SIGKILL (default 30)")
+    p.set_defaults(func=cmd_service)
+
+    p = sub.add_parser("check-freshness", parents=[common], help="is the published data older than CSW_STALE_HOURS?",
+                       description="Compare the published version's published_at with CSW_STALE_HOURS (default 26). "
+                                   "Exit 0 fresh, 1 stale, 4 nothing published. With --alert a stale result also "
+                                   "sends a stale_data alert (CSW_ALERT_URLS, CSW_ALERT_LOG); for cron or systemd "
+                                   "timers when the Dagster daemon (which checks this itself) does not run.")
+    p.add_argument("--alert", action="store_true", help="send a stale_data alert when stale")
+    p.set_defaults(func=cmd_check_freshness)
+
     p = sub.add_parser("demo", parents=[common], help="demo exports -> refresh -> serve (the README's first command)",
                        description="Write the deterministic demo exports into <raw>/demo (when missing), run the "
                                    "refresh on the raw folder, then serve the dashboards.")
@@ -310,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the command, return the exit code (errors as one line on stderr)."""
     args = build_parser().parse_args(argv)
     args.warehouse_dir = (args.warehouse_dir or settings.warehouse_dir()).resolve()
-    if getattr(args, "raw_dir", None) is None and args.command in ("refresh", "demo"):
+    if getattr(args, "raw_dir", None) is None and args.command in ("refresh", "demo", "service"):
         args.raw_dir = settings.raw_dir()
     if not args.verbose:
         warnings.simplefilter("ignore")

@@ -242,7 +242,7 @@ def publish(warehouse: Warehouse, *, as_of: datetime | None = None) -> dict[str,
             raise
         for path in written:
             path.unlink(missing_ok=True)
-        message = f"{type(exc).__name__}: {exc}"
+        message = _explain(exc, warehouse)
         note = ""
         try:
             record_failure(warehouse, stage, message, version_attempted=version)
@@ -439,6 +439,23 @@ def _write_json_atomic(path: Path, obj: Any) -> None:
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)
+
+
+def _explain(exc: BaseException, warehouse: Warehouse) -> str:
+    """``"<Type>: <message>"``, prefixed with ``disk full`` / ``permission denied`` and what to do when the
+    error (an OSError errno, or DuckDB's text for the same condition) says so."""
+    import errno
+
+    text = f"{type(exc).__name__}: {exc}"
+    code = getattr(exc, "errno", None)
+    lowered = str(exc).lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in lowered or "disk quota" in lowered:
+        return (f"disk full: no space left on the device of {warehouse.serving_dir} "
+                f"(free space there or lower CSW_KEEP_VERSIONS) - {text}")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "permission denied" in lowered or "read-only file system" in lowered:
+        return (f"permission denied: the pipeline user cannot write {warehouse.serving_dir} "
+                f"(check its owner and mode) - {text}")
+    return text
 
 
 def _fsync_file(path: Path) -> None:

@@ -99,8 +99,18 @@ def evaluate_raw_folder(raw_dir: Path, cursor: str | None) -> tuple[list[str], s
     return new_paths, json.dumps({"seen": sorted(seen), "stat": cache}, separators=(",", ":"))
 
 
-def build_raw_files_sensor(raw_dir: Path, minimum_interval_seconds: int = 60) -> SensorDefinition:
-    """Sensor ``raw_files_sensor`` over ``raw_dir``: one ``nightly_refresh`` run per batch of unseen content."""
+def raw_sensor_interval_seconds() -> int:
+    """``CSW_SENSOR_INTERVAL_SECONDS`` (default 60, at least 5): how often the daemon looks at the raw folder."""
+    return max(5, int(os.environ.get("CSW_SENSOR_INTERVAL_SECONDS", "60")))
+
+
+def build_raw_files_sensor(raw_dir: Path, minimum_interval_seconds: int | None = None) -> SensorDefinition:
+    """Sensor ``raw_files_sensor`` over ``raw_dir``: one ``nightly_refresh`` run per batch of unseen content.
+
+    ``minimum_interval_seconds`` defaults to :func:`raw_sensor_interval_seconds`.
+    """
+    if minimum_interval_seconds is None:
+        minimum_interval_seconds = raw_sensor_interval_seconds()
 
     @sensor(
         name="raw_files_sensor",

@@ -78,7 +78,8 @@ def test_ingest_checks_are_blocking_and_everything_writes_in_one_pool(defs):
 def test_schedule_and_sensors_are_registered(defs):
     repo = defs.get_repository_def()
     assert repo.get_schedule_def("nightly_refresh_schedule").cron_schedule == "0 2 * * *"
-    assert {s.name for s in repo.sensor_defs} == {"raw_files_sensor", "refresh_failure_sensor"}
+    assert {s.name for s in repo.sensor_defs} == {"raw_files_sensor", "refresh_failure_sensor",
+                                                  "refresh_failure_alert_sensor", "freshness_alert_sensor"}
 
 
 def test_fresh_clone_builds_its_manifest(tmp_path):
