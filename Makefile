@@ -38,9 +38,14 @@ serve-all:  ## the service: Dagster UI :3000 + daemon (schedule, sensors, alerts
 test:  ## the whole test suite
 	$(PY) -m pytest -q
 
-bench:  ## scale data ($(READINGS) readings) into $(BENCH_OUT)/raw, then a timed full refresh
-	$(PY) -m bench.scale --out $(BENCH_OUT)/raw --readings $(READINGS)
-	time $(PY) -m pipelines refresh --raw-dir $(BENCH_OUT)/raw --warehouse-dir $(BENCH_OUT)/warehouse
+bench:  ## benchmark 1M+10M readings: full/baseline/incremental/no-op/dashboard/ingest -> $(BENCH_OUT)/report.md (slow)
+	$(PY) -m bench.run --out $(BENCH_OUT)
+
+bench-smoke:  ## the benchmark at tiny scale, with its tests (several minutes)
+	CSW_BENCH_SMOKE=1 $(PY) -m pytest -q tests/bench
+
+bench-huge:  ## bench plus 100M readings under CSW_DUCKDB_MEMORY_LIMIT=1GB (very slow)
+	$(PY) -m bench.run --huge --out $(BENCH_OUT)
 
 dagster-dev:  ## Dagster UI + daemon (schedule, sensors) on http://127.0.0.1:3000 with the warehouse's instance
 	mkdir -p $(WAREHOUSE)/dagster_home
