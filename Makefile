@@ -11,7 +11,7 @@ export CSW_RAW_DIR := $(abspath $(RAW))
 
 SHELL := /bin/bash
 
-.PHONY: help setup demo refresh status serve serve-all test bench dagster-dev
+.PHONY: help setup demo refresh status serve serve-all test bench bench-smoke bench-huge dagster-dev
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
