@@ -54,13 +54,13 @@ def ledger_files(con: duckdb.DuckDBPyConnection, schema: str) -> list[dict[str, 
     """Every load attempt in ``<schema>.file_ledger``, newest first, with its top reject reasons.
 
     Keys: ``path, source, status, encoding, rows_in_file, rows_loaded, rows_rejected,
-    top_reject_reasons ([{reason_code, count, example}]), error, loaded_at (ISO), load_id, sha256,
+    top_reject_reasons ([{reason_code, count, example}]), error, loaded_at (ISO), load_id, sha256, warnings,
     superseded (bool)``.
     """
     rows = con.execute(
         f"""
         SELECT l.path, l.source, l.status, l.encoding, l.rows_in_file, l.rows_loaded, l.rows_rejected,
-               l.error, l.recorded_at, l.load_id, l.sha256,
+               l.error, l.recorded_at, l.load_id, l.sha256, l.warnings,
                l.load_id IN (SELECT load_id FROM {schema}.load_supersessions) AS superseded
         FROM {schema}.file_ledger l
         ORDER BY l.recorded_at DESC, l.path
@@ -78,13 +78,13 @@ def ledger_files(con: duckdb.DuckDBPyConnection, schema: str) -> list[dict[str, 
     ).fetchall():
         reasons.setdefault(load_id, []).append({"reason_code": code, "count": n, "example": example})
     out = []
-    for path, source, status, enc, rif, rl, rr, err, rec, load_id, sha, sup in rows:
+    for path, source, status, enc, rif, rl, rr, err, rec, load_id, sha, warns, sup in rows:
         out.append({
             "path": path, "source": source, "status": status, "encoding": enc,
             "rows_in_file": rif, "rows_loaded": rl, "rows_rejected": rr,
             "top_reject_reasons": reasons.get(load_id, []), "error": err,
             "loaded_at": rec.isoformat() if isinstance(rec, datetime) else rec,
-            "load_id": load_id, "sha256": sha, "superseded": bool(sup),
+            "load_id": load_id, "sha256": sha, "superseded": bool(sup), "warnings": list(warns or []),
         })
     return out
 
