@@ -40,7 +40,7 @@ select
     cast(sum(case when contact_minutes <= response_limit_minutes then 1 else 0 end) as {{ dbt.type_bigint() }}) as complaints_contacted_in_limit,
     {{ city_safety.ratio('sum(case when contact_minutes <= response_limit_minutes then 1 else 0 end)', 'count(*)') }} as response_rate,
     coalesce({{ city_safety.exact_sum('contact_minutes') }}, 0) as contact_minutes_total,
-    cast(sum(contact_minutes) / nullif(count(first_contact_at), 0) as {{ city_safety.type_double() }}) as avg_contact_minutes,
+    cast({{ city_safety.exact_sum('contact_minutes') }} / nullif(count(first_contact_at), 0) as {{ city_safety.type_double() }}) as avg_contact_minutes,
     cast(sum(case when is_repeat then 1 else 0 end) as {{ dbt.type_bigint() }}) as repeat_complaints,
     {{ city_safety.ratio('sum(case when is_repeat then 1 else 0 end)', 'count(*)') }} as repeat_rate
 from flagged
