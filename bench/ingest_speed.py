@@ -10,7 +10,8 @@ directory from the environment, ``CSW_DUCKDB_MEMORY_LIMIT`` ...), a raw folder `
 symlink ``bench_sensors/<name>`` to the CSV, then ``ingest_kind(con, raw, "sensors")`` (contract
 ``bench_sensor_csv``: landing, typing, key check, readings insert, ledger). ``bare``: a fresh DuckDB file
 with the same settings and ``CREATE TABLE t AS SELECT * FROM read_csv(FILE)``. Prints one JSON object
-``{"mode", "rows", "seconds", "rows_per_s", "status"}`` (seconds inside the process, after imports); the
+``{"mode", "rows", "seconds", "rows_per_s", "status", "peak_rss_mib"}`` (seconds inside the process, after
+imports; ``peak_rss_mib``: the process's peak resident set size, ``ru_maxrss``, imports included); the
 product mode adds ``slowest_statements`` (bench/profile_ingest.py: each DuckDB statement's seconds and its
 caller in pipelines/), so a missed target says where the time goes.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import sys
 import time
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json-out", type=Path, default=None, help="also write the JSON result to this file")
     a = p.parse_args(argv)
     out = ingest_product(a.csv, a.work) if a.mode == "product" else ingest_bare(a.csv, a.work)
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     text = json.dumps(out, ensure_ascii=False)
     if a.json_out:
         a.json_out.write_text(text, encoding="utf-8")

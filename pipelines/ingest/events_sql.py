@@ -1,8 +1,8 @@
 """Turn checked rows into canonical events and sensor readings, in SQL (docs/contracts.md, Events).
 
-Input is the clean-rows table of :mod:`pipelines.ingest.load` (columns ``_line``, ``_extras``,
-``t_<field>``). Output columns match ``events.events`` and ``events.sensor_readings`` exactly, minus
-nothing: the SELECTs here are inserted as they are.
+Input is the clean rows of :mod:`pipelines.ingest.load`, a table name or a parenthesized subquery
+(columns ``_line``, ``_extras``, ``r_<field>``, ``t_<field>``). Output columns match ``events.events``
+and ``events.sensor_readings`` exactly, minus nothing: the SELECTs here are inserted as they are.
 
 ``event_id`` is deterministic (ARCHITECTURE.md, Event store): md5 of source system, aggregate type and
 id, event type and the occurred instant in epoch microseconds, so reloading a file cannot duplicate an
@@ -75,7 +75,8 @@ def _aggregate_id(spec: EventSpec) -> str:
 
 
 def event_select(contract: Contract, spec: EventSpec, rows: str, ctx: dict[str, str]) -> str:
-    """SQL yielding the ``events.events`` rows of one event spec from the clean rows table ``rows``.
+    """SQL yielding the ``events.events`` rows of one event spec from the clean rows ``rows`` (a table
+    name or a parenthesized subquery).
 
     ``ctx`` holds ``load_id``, ``source_file`` and ``recorded_at`` (ISO text with offset).
     """
@@ -158,8 +159,18 @@ def _reading_sources(contract: Contract, r: Readings, rows: str) -> list[_Readin
                            r.sentinels, r.valid_range, "1", f"t_{r.value} IS NOT NULL", rows, measured)]
 
 
+def raw_fields(contract: Contract) -> set[str]:
+    """Fields whose raw text (``r_<field>``) the readings keep (``raw_value``, packed parts); events and
+    all other readings columns read only typed values (``t_<field>``)."""
+    r = contract.readings
+    if not r:
+        return set()
+    return {m.field for m in r.measures} if r.measures else ({r.value} if r.value else set())
+
+
 def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, str]) -> str:
-    """SQL yielding ``events.sensor_readings`` rows from the clean rows table ``rows``.
+    """SQL yielding ``events.sensor_readings`` rows from the clean rows ``rows`` (a table name or a
+    parenthesized subquery).
 
     Wide rows give one reading per listed measure; long rows one per row (or one per packed part when
     ``split`` is set). Sentinels and out-of-range values keep their raw text, a NULL value and a quality

@@ -1,14 +1,15 @@
 """Land one raw file as an all-text DuckDB temp table with physical line numbers.
 
-Output of :func:`land_file`: a temp table with ``_line BIGINT`` (1-based physical line of the record's
-first line; xlsx: the sheet row; json: the record index) and one VARCHAR column ``c<i>`` per header
-column, plus a temp table of records that could not be read at all (``_line, raw_text, reason,
+Output of :func:`land_file`: a temp table (or a view over one) with ``_line BIGINT`` (1-based physical
+line of the record's first line; xlsx: the sheet row; json: the record index) and one VARCHAR column
+``c<i>`` per header column, plus a temp table of records that could not be read at all (``_line, raw_text, reason,
 reason_code``). Nothing is typed here (FAILURE_CLASSES.md #10): typing happens in SQL against the
 contract, with an explicit rejects path.
 
 CSV files take DuckDB's ``read_csv`` with the contract's explicit dialect and sniffing off (#12);
 malformed records land in DuckDB's rejects table with their line. Accepted records get their physical
-line from the gaps between rejected lines, which is exact when every record is one physical line; when
+line from the gaps between rejected lines (with no rejects: from the row order, in a view over the
+read table instead of a copy), which is exact when every record is one physical line; when
 the counts show multi-line records or blank lines, the file is re-read with Python's ``csv`` module,
 which tracks lines exactly. Other formats come through :mod:`pipelines.ingest.readers`.
 """
@@ -44,6 +45,15 @@ class Landed:
     header_line: int
     encoding: str | None
     notes: list[str] = field(default_factory=list)
+    backing: str | None = None  # when ``table`` is a view: the temp table it reads
+
+
+def drop_landed(con: duckdb.DuckDBPyConnection, landed: Landed) -> None:
+    """Drop the temp tables (and view) of ``landed`` once nothing reads them any more."""
+    con.execute(f"DROP {'VIEW' if landed.backing else 'TABLE'} IF EXISTS {landed.table}")
+    for name in (landed.backing, landed.rejects_table):
+        if name:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _join_header_rows(rows: list[list[str | None]]) -> list[str | None]:
@@ -160,10 +170,11 @@ def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Pat
         con.execute(f"DROP TABLE {prefix}_acc")
         return _land_csv_python(con, text_path, contract, labels, header_line, prefix, encoding)
     if rejected == 0:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT rowid - (SELECT min(rowid) FROM {prefix}_acc) "
-            f"+ {header_line + 1} AS _line, * FROM {prefix}_acc"
-        )
+        # every record is one line, in order: number the lines in a view instead of copying the file
+        first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {prefix}_acc").fetchone()[0]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT rowid + {header_line + 1 - first} AS _line, * "
+                    f"FROM {prefix}_acc")
+        return Landed(table, rejects, labels, header_line, encoding, backing=f"{prefix}_acc")
     else:
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {table} AS

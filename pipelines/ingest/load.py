@@ -1,8 +1,9 @@
 """Load raw files into the event store, one transaction per file (the ingest driver).
 
 For each file matched by a contract (docs/contracts.md): fingerprint -> skip if this content was
-already loaded -> land -> type and check -> drop declared duplicates -> append events, readings and
-rejected rows -> ledger row -> commit. Every record of a file is either loaded or recorded in
+already loaded -> land -> type and check -> find declared duplicates (these stages write only temp
+tables, before the transaction) -> begin -> append events, readings and rejected rows -> ledger row ->
+commit. Each stage logs its rows and seconds (progress of long loads). Every record of a file is either loaded or recorded in
 ``events.rejected_rows`` with its line and reason, so ``rows_in_file = rows_loaded + rows_rejected``.
 A file that cannot be read at all (undecodable, no header, missing required column) gets a ledger row
 with status ``rejected_file`` and an error naming file, line and reason; the rest of the batch loads.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,13 +25,13 @@ import duckdb
 from pipelines.eventstore.store import active_load_for_path
 from pipelines.ingest.contract import Contract, ContractError, load_contracts
 from pipelines.ingest.decode import DecodeError, fingerprint
-from pipelines.ingest.events_sql import json_value, event_select, readings_select
+from pipelines.ingest.events_sql import json_value, event_select, raw_fields, readings_select
 from pipelines.ingest.header import HeaderError, resolve_header
-from pipelines.ingest.land import Landed, LandingError, land_file
+from pipelines.ingest.land import Landed, LandingError, drop_landed, land_file
 from pipelines.ingest import pii
 from pipelines.ingest.pii import register_udfs
 from pipelines.ingest.readers import ReaderError
-from pipelines.ingest.typing_sql import typed_select
+from pipelines.ingest.typing_sql import raw_text_sql, typed_select
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
@@ -139,7 +141,6 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
     result = FileResult(rel, contract.source, "loaded", load_id=load_id)
     log.info("loading %s (%s, %.1f MB) ...", rel, contract.source, fp.size_bytes / 1e6)
     register_udfs(con, pii.salt(_warehouse_root(con)))
-    con.begin()
     try:
         try:
             _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result)
@@ -147,12 +148,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
             if contract.format != "csv":
                 raise
             # DuckDB's fast CSV reader gave up on these bytes (e.g. "state machine reached an invalid
-            # state" on mixed line ends) and aborted the transaction: redo the file with the exact reader
+            # state" on mixed line ends): redo the file with the exact reader
             log.warning("%s: fast CSV reader failed (%s); loading with the exact reader", rel, str(exc).splitlines()[0])
-            con.rollback()
+            _rollback(con)
             _drop_temp(con, prefix)
             result = FileResult(rel, contract.source, "loaded", load_id=load_id)
-            con.begin()
             _load(con, path, rel, contract, fp, tmp_dir, prefix, load_id, recorded, result, exact_csv=True)
         _ledger(con, result, contract, fp, started, recorded)
         con.commit()
@@ -161,10 +161,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
                  result.rows_in_file, (result.rows_in_file or 0) / seconds, result.rows_rejected,
                  result.events_written, result.readings_written)
     except (DecodeError, LandingError, HeaderError, ReaderError) as exc:  # the file cannot be read: a clear refusal
-        con.rollback()
+        _rollback(con)
         _file_rejected(con, result, contract, fp, started, recorded, str(exc))
     except Exception as exc:  # a bug or an engine error: keep the batch going, record it loudly
-        con.rollback()
+        _rollback(con)
         log.exception("internal error loading %s", rel)
         _file_rejected(con, result, contract, fp, started, recorded,
                        f"{rel}: internal error while loading: {type(exc).__name__}: {exc}")
@@ -173,6 +173,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
         for leftover in tmp_dir.glob(f"{prefix}*") if tmp_dir.exists() else []:
             leftover.unlink(missing_ok=True)
     return result
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the file's transaction if it was opened (a failure while staging leaves none open)."""
+    try:
+        con.rollback()
+    except duckdb.TransactionException:  # no transaction is active
+        pass
 
 
 def _warehouse_root(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -211,11 +219,13 @@ def _ledger(con, r: FileResult, contract: Contract, fp, started, recorded) -> No
 
 
 def _drop_temp(con, prefix: str) -> None:
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE ?", [f"{prefix}%"]
-    ).fetchall()
-    for (name,) in rows:
-        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    """Drop every temp view, then every temp table, named ``<prefix>...``."""
+    for kind, catalog in (("VIEW", "duckdb_views()"), ("TABLE", "duckdb_tables()")):
+        rows = con.execute(
+            f"SELECT {kind.lower()}_name FROM {catalog} WHERE temporary AND {kind.lower()}_name LIKE ?", [f"{prefix}%"]
+        ).fetchall()
+        for (name,) in rows:
+            con.execute(f"DROP {kind} IF EXISTS temp.{name}")
 
 
 def _split_fields(contract: Contract) -> dict[str, str]:
@@ -225,47 +235,90 @@ def _split_fields(contract: Contract) -> dict[str, str]:
 
 def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, load_id: str,
           recorded: datetime, result: FileResult, exact_csv: bool = False) -> None:
+    """Stage one file in temp tables, then open the file's transaction and append it (module docstring);
+    the caller writes the ledger row and commits.
+
+    Staging (land, type and check, key check, rejected rows) runs before the transaction, so the landed
+    text is really freed when it is dropped, before the large append; it writes only ``<prefix>_*``
+    temp tables, which the caller drops. The rows loaded are read straight from the checked table (no
+    copy); duplicates are ranked, and raw text rebuilt for rejected rows by line number, only for the
+    rows concerned.
+    """
+    stage = _Stages(rel)
     landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix, exact_csv)
     result.encoding = landed.encoding
     n_landed = con.execute(f"SELECT count(*) FROM {landed.table}").fetchone()[0]
     n_malformed = con.execute(f"SELECT count(*) FROM {landed.rejects_table}").fetchone()[0]
     result.rows_in_file = n_landed + n_malformed
+    stage.done("landed", n_landed, f"{n_malformed} malformed")
     header = resolve_header(landed.labels, contract, rel, landed.header_line)
     result.warnings = header.warnings + landed.notes
-    con.execute(f"CREATE TEMP TABLE {prefix}_checked AS "
-                + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract)))
-    _rank_duplicates(con, contract, prefix)
+    checked = f"{prefix}_checked"
+    con.execute(f"CREATE TEMP TABLE {checked} AS "
+                + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract),
+                               raw_fields(contract)))
+    n_unparsed, dups = _check_rows(con, contract, prefix, checked)
+    n_dups = con.execute(f"SELECT count(*) FROM {dups}").fetchall()[0][0] if dups else 0
+    stage.done("typed and checked", n_landed, f"{n_unparsed} rejected, {n_dups} duplicates")
     src = (load_id, contract.source, rel)
+    rejected = f"{prefix}_rejected"
     _register_record_mask(con, contract, header.positions, len(landed.labels))
+    con.execute(f"CREATE TEMP TABLE {rejected} AS SELECT * FROM events.rejected_rows LIMIT 0")
     con.execute(
-        f"""INSERT INTO events.rejected_rows
-            SELECT ?, ?, ?, _line, csw_mask_record(raw_text), reason, reason_code FROM {landed.rejects_table}
-            UNION ALL
-            SELECT ?, ?, ?, _line, csw_mask_text(_raw), _reason,
-                   CASE WHEN _reason LIKE '%required value missing%' THEN 'missing_required' ELSE 'parse_error' END
-            FROM {prefix}_checked WHERE _reason IS NOT NULL
-            UNION ALL
-            SELECT ?, ?, ?, _line, csw_mask_text(_raw), 'duplicate of line ' || _first || ' (key ' || _keytext || ')', 'duplicate'
-            FROM {prefix}_ranked WHERE _rn > 1""",
-        [*src, *src, *src],
-    )
-    con.execute(f"CREATE TEMP TABLE {prefix}_ok AS SELECT * FROM {prefix}_ranked WHERE _rn = 1")
-    result.rows_loaded = con.execute(f"SELECT count(*) FROM {prefix}_ok").fetchone()[0]
+        f"""INSERT INTO {rejected}
+            SELECT ?, ?, ?, _line, csw_mask_record(raw_text), reason, reason_code FROM {landed.rejects_table}""",
+        [*src])
+    if n_unparsed or n_dups:
+        raw = raw_text_sql(contract, header, len(landed.labels))
+        parts = [f"""SELECT _line, _reason AS reason,
+                            CASE WHEN _reason LIKE '%required value missing%' THEN 'missing_required'
+                                 ELSE 'parse_error' END AS reason_code
+                     FROM {checked} WHERE _reason IS NOT NULL"""] if n_unparsed else []
+        if n_dups:
+            parts.append(f"""SELECT _line, 'duplicate of line ' || _first || ' (key ' || _keytext || ')' AS reason,
+                                    'duplicate' AS reason_code FROM {dups}""")
+        con.execute(
+            f"""INSERT INTO {rejected}
+                SELECT ?, ?, ?, r._line, csw_mask_text({raw}), r.reason, r.reason_code
+                FROM ({' UNION ALL '.join(parts)}) r JOIN {landed.table} l ON l._line = r._line""",
+            [*src])
+    drop_landed(con, landed)
+    result.rows_loaded = n_landed - n_unparsed - n_dups
     result.rows_rejected = result.rows_in_file - result.rows_loaded
+    ok = (f"(SELECT *{'' if header.extras else ', NULL::JSON AS _extras'} FROM {checked} WHERE _reason IS NULL"
+          + (f" AND _line NOT IN (SELECT _line FROM {dups}))" if n_dups else ")"))
     ctx = {"load_id": load_id, "source_file": rel, "recorded_at": recorded.isoformat()}
+    con.begin()
+    con.execute(f"INSERT INTO events.rejected_rows SELECT * FROM {rejected}")
     for spec in contract.events:
         inserted = con.execute(
-            "INSERT INTO events.events BY NAME " + event_select(contract, spec, f"{prefix}_ok", ctx)).fetchone()
+            "INSERT INTO events.events BY NAME " + event_select(contract, spec, ok, ctx)).fetchone()
         result.events_written += inserted[0] if inserted else 0
     if contract.readings:
         inserted = con.execute("INSERT INTO events.sensor_readings BY NAME "
-                               + readings_select(contract, contract.readings, f"{prefix}_ok", ctx)).fetchone()
+                               + readings_select(contract, contract.readings, ok, ctx)).fetchone()
         result.readings_written = inserted[0] if inserted else 0
+    stage.done("appended", result.rows_loaded, f"{result.events_written} events, {result.readings_written} readings")
     if contract.supersede == "same_path":
         previous = active_load_for_path(con, contract.source, rel)
         if previous:
             con.execute("INSERT INTO events.load_supersessions VALUES (?, ?, ?)", [previous, load_id, recorded])
             result.warnings.append(f"supersedes load {previous} of the same path")
+
+
+class _Stages:
+    """Progress of one file's load: a log line per finished stage with its rows and seconds."""
+
+    def __init__(self, rel: str):
+        self.rel = rel
+        self.t0 = self.last = time.perf_counter()
+
+    def done(self, stage: str, rows: int, note: str = "") -> None:
+        """Log that ``stage`` finished over ``rows`` rows (``note``: counts worth showing)."""
+        now = time.perf_counter()
+        log.info("%s: %s %s rows in %.1f s%s (%.1f s so far)", self.rel, stage, rows, now - self.last,
+                 f", {note}" if note else "", now - self.t0)
+        self.last = now
 
 
 def _register_record_mask(con, contract: Contract, positions: dict[str, int], ncols: int) -> None:
@@ -289,29 +342,48 @@ def _register_record_mask(con, contract: Contract, positions: dict[str, int], nc
     con.create_function("csw_mask_record", fn, ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
-def _rank_duplicates(con, contract: Contract, prefix: str) -> None:
-    """Rank clean rows within their natural key; NULL key parts compare equal (null-safe, so a NULL in a
-    composite key can never hide a duplicate: FAILURE_CLASSES.md #6).
+def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int, str | None]:
+    """Count the rows of ``checked`` with a ``_reason`` and find the clean rows whose natural key repeats
+    an earlier kept row.
 
-    Creates ``<prefix>_ranked`` with ``_rn`` (1 = kept), ``_first`` (line of the kept row) and
-    ``_keytext``. Keeps the first row by line unless ``duplicates`` says otherwise.
+    NULL key parts compare equal (null-safe: GROUP BY and PARTITION BY treat NULLs as one value, so a
+    NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md #6). Keeps the first row by
+    line unless ``duplicates`` says otherwise. One pass groups a 64-bit hash of the key (and counts the
+    rejected rows); only rows whose hash repeats are then ranked exactly by the key itself (a hash
+    collision of two different keys ranks each alone, so it never drops a row).
+
+    Returns (rows with a reason, the temp table ``<prefix>_dups`` or None when no row repeats a key).
+    The table holds ``_line`` of each dropped row, ``_first`` (line of the kept row) and ``_keytext``
+    (the key as text).
     """
     keys = contract.key
-    if not keys:
-        con.execute(f"CREATE TEMP TABLE {prefix}_ranked AS SELECT *, 1 AS _rn, NULL::BIGINT AS _first, "
-                    f"NULL AS _keytext FROM {prefix}_checked WHERE _reason IS NULL")
-        return
+    part = ", ".join(f"t_{k}" for k in keys)
+    hits = f"{prefix}_hits"
+    con.execute(
+        f"""CREATE TEMP TABLE {hits} AS
+            SELECT h, n FROM (SELECT CASE WHEN _reason IS NULL THEN {f'hash({part})' if keys else '0'} END AS h,
+                                     count(*) AS n
+                              FROM {checked} GROUP BY h)
+            WHERE h IS NULL{' OR n > 1' if keys else ''}"""
+    )
+    n_unparsed, n_repeated = con.execute(
+        f"SELECT coalesce(sum(n) FILTER (h IS NULL), 0), count(*) FILTER (h IS NOT NULL) FROM {hits}").fetchall()[0]
+    if not n_repeated:
+        return int(n_unparsed), None
     dup = contract.duplicates
     direction = "DESC" if dup and dup.keep == "last" else "ASC"
     order = f"_line {direction}"
     if dup and dup.order_by:
         order = f"t_{dup.order_by} {direction} NULLS FIRST, {order}"
-    part = ", ".join(f"t_{k}" for k in keys)
     keytext = ("concat_ws(', ', " + ", ".join(f"'{k}=' || coalesce({json_value(contract, k)}, 'NULL')" for k in keys)
                + ")")
     con.execute(
-        f"""CREATE TEMP TABLE {prefix}_ranked AS
-            SELECT *, row_number() OVER w AS _rn, first_value(_line) OVER w AS _first, {keytext} AS _keytext
-            FROM {prefix}_checked WHERE _reason IS NULL
-            WINDOW w AS (PARTITION BY {part} ORDER BY {order})"""
+        f"""CREATE TEMP TABLE {prefix}_dups AS
+            SELECT _line, _first, _keytext FROM (
+                SELECT _line, row_number() OVER w AS _rn, first_value(_line) OVER w AS _first, {keytext} AS _keytext
+                FROM {checked}
+                WHERE _reason IS NULL AND hash({part}) IN (SELECT h FROM {hits} WHERE h IS NOT NULL)
+                WINDOW w AS (PARTITION BY {part} ORDER BY {order}))
+            WHERE _rn > 1"""
     )
+    return int(n_unparsed), f"{prefix}_dups"

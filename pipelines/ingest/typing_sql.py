@@ -71,36 +71,42 @@ def naive_timestamp_expr(raw: str, col: Column) -> str:
 
 
 def typed_expr(raw: str, col: Column, tz: str) -> str:
-    """SQL for the typed value of text expression ``raw`` (already trimmed, NULL when empty)."""
+    """SQL for the typed value of text expression ``raw`` (already trimmed, NULL when empty), before the
+    plausibility window of :func:`plausible_expr` and the column's ``range``."""
     t = col.type
     if t == "string":
-        out = raw
-    elif t == "id":
-        out = f"regexp_replace({raw}, '^(-?\\d+)\\.0+$', '\\1')"
-    elif t == "int":
-        out = (f"CASE WHEN try_cast({raw} AS DOUBLE) = trunc(try_cast({raw} AS DOUBLE)) "
-               f"THEN try_cast(try_cast({raw} AS DOUBLE) AS BIGINT) END")  # beyond BIGINT (9.3e18, inf): unparseable
-    elif t == "float":
-        out = f"try_cast({raw} AS DOUBLE)"
-    elif t == "bool":
+        return raw
+    if t == "id":
+        return f"regexp_replace({raw}, '^(-?\\d+)\\.0+$', '\\1')"
+    if t == "int":
+        return (f"CASE WHEN try_cast({raw} AS DOUBLE) = trunc(try_cast({raw} AS DOUBLE)) "
+                f"THEN try_cast(try_cast({raw} AS DOUBLE) AS BIGINT) END")  # beyond BIGINT (9.3e18, inf): unparseable
+    if t == "float":
+        return f"try_cast({raw} AS DOUBLE)"
+    if t == "bool":
         trues = [v.casefold() for v in (col.true_values or TRUE_VALUES)]
         falses = [v.casefold() for v in (col.false_values or FALSE_VALUES)]
-        out = (f"CASE WHEN lower({raw}) IN ({', '.join(lit(v) for v in trues)}) THEN true "
-               f"WHEN lower({raw}) IN ({', '.join(lit(v) for v in falses)}) THEN false END")
-    elif t in ("date", "timestamp", "timestamptz"):
+        return (f"CASE WHEN lower({raw}) IN ({', '.join(lit(v) for v in trues)}) THEN true "
+                f"WHEN lower({raw}) IN ({', '.join(lit(v) for v in falses)}) THEN false END")
+    if t in ("date", "timestamp", "timestamptz"):
         naive = naive_timestamp_expr(raw, col)
-        tstz = (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
-                f"ELSE timezone({lit(tz)}, {naive}) END")
-        out = f"CAST({naive} AS DATE)" if t == "date" else tstz
-        lo, hi = PLAUSIBLE
         if t == "date":
-            out = f"(SELECT CASE WHEN d >= DATE '{lo}' AND d < DATE '{hi}' THEN d END FROM (SELECT {out} AS d))"
-        else:
-            out = (f"(SELECT CASE WHEN x >= TIMESTAMPTZ '{lo} 00:00:00+00' AND x < TIMESTAMPTZ '{hi} 00:00:00+00' "
-                   f"THEN x END FROM (SELECT {out} AS x))")
-    else:  # pragma: no cover - pydantic restricts the literal
-        raise ValueError(f"unknown type {t}")
-    return out
+            return f"CAST({naive} AS DATE)"
+        return (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                f"ELSE timezone({lit(tz)}, {naive}) END")
+    raise ValueError(f"unknown type {t}")  # pragma: no cover - pydantic restricts the literal
+
+
+def plausible_expr(typed: str, col: Column) -> str:
+    """SQL keeping a typed date/time value (a column reference: it is repeated) only inside 1900..2100
+    (a year typo such as ``0016-09-15`` becomes NULL, hence a reject); other types pass unchanged."""
+    lo, hi = PLAUSIBLE
+    if col.type == "date":
+        return f"CASE WHEN {typed} >= DATE '{lo}' AND {typed} < DATE '{hi}' THEN {typed} END"
+    if col.type in ("timestamp", "timestamptz"):
+        return (f"CASE WHEN {typed} >= TIMESTAMPTZ '{lo} 00:00:00+00' AND {typed} < TIMESTAMPTZ '{hi} 00:00:00+00' "
+                f"THEN {typed} END")
+    return typed
 
 
 def _mapped(expr: str, mapping: dict[str, object]) -> str:
@@ -129,19 +135,37 @@ def _range_ok(typed: str, col: Column) -> str | None:
     return " AND ".join(conds) if conds else None
 
 
-def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None], landed: str,
-                 split_fields: dict[str, str]) -> str:
-    """SQL selecting ``_line``, ``_raw``, ``_extras``, ``r_<f>``, ``t_<f>`` and ``_reason`` from ``landed``.
+def _trimmed(cell: str) -> str:
+    """SQL for a landed cell trimmed of blanks (incl. full-width and no-break spaces), NULL when empty.
 
-    ``split_fields`` maps a field holding packed values (e.g. ``0.260|0.267``) to its separator: the
-    check then requires every part to be a number.
+    ``trim`` with a character set is costly per row, so it runs only on cells that may start or end
+    with one of those characters: first byte below ``!`` or non-ASCII (byte-wise comparison), or last
+    character one of them. Other cells are already trimmed.
     """
-    inner = ["_line"]
-    ncols = len(labels)
+    last = ", ".join(str(ord(ch)) for ch in _TRIM[1:-1])
+    return (f"CASE WHEN {cell} < '!' OR {cell} >= {lit(chr(0xA0))} OR ord(reverse({cell})) IN ({last}) "
+            f"THEN nullif(trim({cell}, {_TRIM}), '') ELSE {cell} END")
+
+
+def raw_text_sql(contract: Contract, header: HeaderMap, ncols: int) -> str:
+    """SQL for the raw text of a landed row (cells ``c0..c<ncols-1>`` joined by commas, NULL as empty),
+    with declared personal cells masked (``csw_mask``); it is built only for rejected rows."""
     pii_at = {header.positions[n]: c.pii for n, c in contract.columns.items() if c.pii and n in header.positions}
     cells = [f"csw_mask({lit(pii_at[i])}, c{i})" if i in pii_at else f"c{i}" for i in range(ncols)]
-    # the raw text of a row, with declared personal cells masked (it is kept only for rejected rows)
-    inner.append("concat_ws(',', " + ", ".join(f"coalesce({c}, '')" for c in cells) + ") AS _raw")
+    return "concat_ws(',', " + ", ".join(f"coalesce({c}, '')" for c in cells) + ")"
+
+
+def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None], landed: str,
+                 split_fields: dict[str, str], keep_raw: set[str] | None = None) -> str:
+    """SQL selecting ``_line``, ``_reporter_hash`` (when the contract has a reporter), ``_extras`` (when
+    the header has extra columns), ``r_<f>`` (trimmed text, only for fields in ``keep_raw``; all when
+    None), ``t_<f>`` and ``_reason`` from ``landed`` (the raw text of a row: :func:`raw_text_sql`).
+
+    ``split_fields`` maps a field holding packed values (e.g. ``0.260|0.267``) to its separator: the
+    check then requires every part to be a number. Each typed value is computed once per row in its
+    own projection level (``x_<f>`` parsed, then plausibility, mapping, range and masking as ``t_<f>``).
+    """
+    inner = ["_line"]
     if contract.reporter:
         inner.append("csw_reporter_hash(concat_ws('|', "
                      + ", ".join(f"c{header.positions[f]}" for f in contract.reporter if f in header.positions)
@@ -149,33 +173,33 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
                      else "NULL::VARCHAR AS _reporter_hash")
     if header.extras:
         inner.append("json_object(" + ", ".join(f"{lit(k)}, c{i}" for k, i in header.extras.items()) + ") AS _extras")
-    else:
-        inner.append("NULL::JSON AS _extras")
     for name, col in contract.columns.items():
         if col.constant is not None:
             inner.append(f"{lit(str(col.constant))} AS r_{name}")
         elif name in header.positions:
-            text = f"nullif(trim(c{header.positions[name]}, {_TRIM}), '')"
+            text = _trimmed(f"c{header.positions[name]}")
             if col.null_values:
                 text = f"CASE WHEN {text} IN ({', '.join(lit(v) for v in col.null_values)}) THEN NULL ELSE {text} END"
             inner.append(f"{text} AS r_{name}")
         else:
             inner.append(f"NULL::VARCHAR AS r_{name}")
-    outer = ["*"]
+    parsed = ["*"] + [f"{typed_expr(f'r_{name}', col, contract.timezone)} AS x_{name}"
+                      for name, col in contract.columns.items()]
+    outer = ["* EXCLUDE (" + ", ".join(f"x_{name}" for name in contract.columns) + ")"]
     reasons = []
     for name, col in contract.columns.items():
         raw = f"r_{name}"
-        typed = _mapped(typed_expr(raw, col, contract.timezone), contract.mappings.get(col.map or "", {}))
+        typed = _mapped(plausible_expr(f"x_{name}", col), contract.mappings.get(col.map or "", {}))
         where = labels[header.positions[name]] if name in header.positions else None
         label = f"column {name}" + (f" ({where!r})" if where and where != name else "")
-        ok_range = _range_ok("t", col)
+        ok_range = _range_ok(f"({typed})", col)
         if ok_range:
-            typed = f"(SELECT CASE WHEN t IS NULL OR ({ok_range}) THEN t END FROM (SELECT {typed} AS t))"
+            typed = f"CASE WHEN ({typed}) IS NULL OR ({ok_range}) THEN {typed} END"
         if col.pii:
             typed = f"csw_mask({lit(col.pii)}, {typed})"
         outer.append(f"{typed} AS t_{name}")
         if col.required:
-            reasons.append(f"CASE WHEN {raw} IS NULL THEN {lit(label + ': required value missing')} END")
+            reasons.append((f"{raw} IS NULL", lit(label + ": required value missing")))
         fmt_note = f" (formats {', '.join(col.formats)})" if col.formats else ""
         rng_note = f" or outside {list(col.range)}" if col.range else ""
         if col.type in ("date", "timestamp", "timestamptz"):
@@ -183,17 +207,18 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
         shown = f"csw_mask({lit(col.pii)}, {raw})" if col.pii else raw
         quoted = f"{lit(chr(39))} || {shown} || {lit(chr(39))}"
         if col.on_error == "reject" or col.required:
-            reasons.append(
-                f"CASE WHEN {raw} IS NOT NULL AND t_{name} IS NULL THEN {lit(label + ': cannot parse ')} || {quoted} "
-                f"|| {lit(' as ' + col.type + fmt_note + rng_note)} END"
-            )
+            reasons.append((f"{raw} IS NOT NULL AND t_{name} IS NULL",
+                            f"{lit(label + ': cannot parse ')} || {quoted} || {lit(' as ' + col.type + fmt_note + rng_note)}"))
         if name in split_fields:
             sep = lit(split_fields[name])
-            reasons.append(
-                f"CASE WHEN {raw} IS NOT NULL AND len(list_filter(string_split({raw}, {sep}), "
-                f"lambda x: try_cast(trim(x) AS DOUBLE) IS NULL)) > 0 THEN {lit(label + ': cannot parse ')} || "
-                f"{quoted} || ' as numbers separated by ' || {sep} END"
-            )
-    reason = "nullif(concat_ws('; ', " + ", ".join(reasons) + "), '')" if reasons else "NULL::VARCHAR"
-    return (f"SELECT *, {reason} AS _reason FROM (SELECT {', '.join(outer)} FROM "
-            f"(SELECT {', '.join(inner)} FROM {landed}))")
+            reasons.append((f"{raw} IS NOT NULL AND len(list_filter(string_split({raw}, {sep}), "
+                            f"lambda x: try_cast(trim(x) AS DOUBLE) IS NULL)) > 0",
+                            f"{lit(label + ': cannot parse ')} || {quoted} || ' as numbers separated by ' || {sep}"))
+    # the message is assembled only for rows with a problem (most rows have none)
+    reason = (f"CASE WHEN {' OR '.join(f'({cond})' for cond, _ in reasons)} THEN concat_ws('; ', "
+              + ", ".join(f"CASE WHEN {cond} THEN {msg} END" for cond, msg in reasons) + ") END"
+              if reasons else "NULL::VARCHAR")
+    dropped = [f"r_{name}" for name in contract.columns if keep_raw is not None and name not in keep_raw]
+    return (f"SELECT * {'EXCLUDE (' + ', '.join(dropped) + ')' if dropped else ''}, {reason} AS _reason "
+            f"FROM (SELECT {', '.join(outer)} FROM "
+            f"(SELECT {', '.join(parsed)} FROM (SELECT {', '.join(inner)} FROM {landed})))")
