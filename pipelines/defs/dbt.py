@@ -1,14 +1,19 @@
 """dbt assets: every model and seed of the ``city_safety`` dbt project, built with ``dbt build``.
 
-``dbt build`` runs models and their tests (the audit: a failing test fails the step, so nothing downstream
-is published). dbt runs as a subprocess (FAILURE_CLASSES.md #2) with the environment its profile reads
-(``CSW_BUILD_DB``, ``CSW_TIMEZONE``, ``CSW_DUCKDB_MEMORY_LIMIT``, ``CSW_DUCKDB_TEMP_DIR``) and, when the
-run has a cut-off, ``--vars '{"as_of": "..."}'``. dbt sources in schema ``events`` are the event store
+``dbt build`` runs models and their data tests (the audit: a failing test fails the step, so nothing downstream
+is published). dbt unit tests are excluded (:data:`BUILD_EXCLUDES`): they check the SQL logic on mocked
+rows, not the data, so they run in the test suite (tests/dbt) instead of on every refresh. When the step
+fails or is abandoned, the dbt subprocess is stopped (:func:`stop_process`) so it does not keep
+``build.duckdb`` locked (bench/RESULTS.md finding 4). dbt runs as a subprocess (FAILURE_CLASSES.md #2) with
+the environment its profile reads (``CSW_BUILD_DB``, ``CSW_TIMEZONE``, ``CSW_DUCKDB_MEMORY_LIMIT``,
+``CSW_DUCKDB_TEMP_DIR``, ``CSW_DBT_THREADS``) and, when the run has a cut-off, ``--vars '{"as_of": "..."}'``. dbt sources in schema ``events`` are the event store
 that every ingest asset writes, so each model reading such a source depends on all ``raw_*`` assets.
 """
 
 
 import json
+import signal
+import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,31 @@ from pipelines.defs.resources import WRITER_POOL, WarehouseResource, environment
 
 EVENT_STORE_SCHEMA = "events"
 """Database schema of the event store; dbt sources in it are fed by the ingest assets."""
+
+BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+"""Extra ``dbt build`` arguments of the refresh: no unit tests (they do not depend on the data)."""
+
+STOP_GRACE_SECONDS = 30.0
+"""How long :func:`stop_process` waits after SIGINT (dbt cancels its running query) before SIGKILL."""
+
+
+def stop_process(process: subprocess.Popen, grace_seconds: float = STOP_GRACE_SECONDS) -> int | None:
+    """Stop ``process`` if it is still running: SIGINT, then SIGKILL after ``grace_seconds``.
+
+    Returns its exit code (None only if it survived SIGKILL, which the OS does not allow for long).
+    A process that already ended is left alone (its exit code is returned).
+    """
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        try:
+            return process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            return None
 
 
 class CitySafetyTranslator(DagsterDbtTranslator):
@@ -61,12 +91,18 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
     def city_safety_dbt(
         context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ) -> Iterator[Any]:
-        args = ["build"]
+        args = ["build", *BUILD_EXCLUDES]
         dbt_vars = warehouse.dbt_vars()
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
         target = warehouse.get().tmp_dir / "dbt_target"  # stable: keeps dbt's partial parse between runs
         with environment(warehouse.dbt_env()):
-            yield from dbt.cli(args, context=context, target_path=target).stream()
+            invocation = dbt.cli(args, context=context, target_path=target)
+            try:
+                yield from invocation.stream()
+            finally:
+                # a failure while streaming (e.g. an event for a node missing from the manifest) or a closed
+                # generator must not leave dbt running
+                stop_process(invocation.process)
 
     return city_safety_dbt

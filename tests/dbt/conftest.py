@@ -235,11 +235,14 @@ class DbtRun:
     output: str
 
 
-def run_dbt(args: list[str], db_path: Path | None, work: Path, env_extra: dict | None = None) -> DbtRun:
-    """Run the real dbt CLI on the project as a subprocess (target and logs in `work`, never in dbt/).
+def run_dbt(args: list[str], db_path: Path | None, work: Path, env_extra: dict | None = None,
+            project_dir: Path = DBT_DIR) -> DbtRun:
+    """Run the real dbt CLI as a subprocess (target and logs in `work`, never in dbt/), with the real profile
+    dbt/profiles.yml (its default threads, CSW_DBT_THREADS, as in the pipeline).
 
     `db_path` becomes CSW_BUILD_DB (None leaves it unset); `env_extra` overrides further variables
-    (TZ, CSW_TIMEZONE ...). Returns the exit code and the combined output.
+    (TZ, CSW_TIMEZONE ...); `project_dir` is the dbt project (default the real one). Returns the exit code and
+    the combined output.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSW_", "DBT_"))}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -247,8 +250,7 @@ def run_dbt(args: list[str], db_path: Path | None, work: Path, env_extra: dict |
         env["CSW_BUILD_DB"] = str(db_path)
     env.update(env_extra or {})
     target = work / "target"
-    threads = ["--threads", "2"] if args and args[0] == "build" else []  # the tests' 2 cores; the pipeline uses 1
-    cmd = [str(DBT_BIN), *args, *threads, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+    cmd = [str(DBT_BIN), *args, "--project-dir", str(project_dir), "--profiles-dir", str(DBT_DIR),
            "--target-path", str(target), "--log-path", str(work / "logs")]
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
     return DbtRun(proc.returncode, proc.stdout + proc.stderr)
