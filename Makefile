@@ -41,7 +41,7 @@ test:  ## the whole test suite
 bench:  ## benchmark 1M+10M readings: full/baseline/incremental/no-op/dashboard/ingest -> $(BENCH_OUT)/report.md (slow)
 	$(PY) -m bench.run --out $(BENCH_OUT)
 
-bench-smoke:  ## the benchmark at tiny scale, with its tests (several minutes)
+bench-smoke:  ## also the opt-in full smoke: five tiny refreshes, product vs baseline numbers (several minutes)
 	CSW_BENCH_SMOKE=1 $(PY) -m pytest -q tests/bench
 
 bench-huge:  ## bench plus 100M readings under CSW_DUCKDB_MEMORY_LIMIT=1GB (very slow)

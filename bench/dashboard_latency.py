@@ -1,10 +1,17 @@
 """Latency of the queries the dashboard pages issue, on the published serving copy, with cold caches.
 
-The calls mirror the pages (``dashboards/pages/overview_page.py``, ``quality_page.py``): the overview
-asks ``source_systems``, ``date_bounds``, ``metric_dim``, then ``fault_daily`` / ``closure_daily`` over the
-last 30 days plus the previous 30 (the delta), ``gas_monthly`` over two months; the quality page asks
-``file_ledger``, ``rejected_count`` and ``rejected_rows``. A "full year" variant widens the range to 365
-days. Two views are measured:
+The calls mirror the pages (``dashboards/views/*``): the filter bar asks ``source_systems``, ``date_bounds``,
+``streets``; the pages read the metric registry with ``metric_dim``. ``fault_daily`` / ``closure_daily`` over
+the last 30 days plus the previous 30 and ``gas_monthly`` over two months (a "full year" variant: 365 days)
+are the first overview's queries, no longer called by a page but kept for comparison with earlier reports.
+Every domain page (``dashboards.catalog`` DomainSpec: overview, gas, facilities,
+confined, construction, complaints, sensors) loads each published fact model of its metrics once with
+``fact_rows`` over the metric's load window (``metrics.load_window`` of the last 30 days, columns as
+``dashboards.domain.load`` asks them), its category filters with ``distinct_values``, the drill-down
+with ``lineage`` and the map points with ``points`` per lineage aggregate type (``catalog.LINEAGE``); the
+facilities and confined pages read ``table_rows`` of ``marts.dim_bridge`` / ``marts.dim_confined_space_unit``;
+the quality page asks ``file_ledger``, ``rejected_count``, ``rejected_rows`` and ``latest_dates``; the SQL
+page ``tables`` and ``schema_catalog``. Two views are measured:
 
 - **per call**: each ``dashboards.data`` function with its cache bypassed (``data.query`` patched to the
   uncached ``data.run_query``), so every helper query (``tables()``, ``columns()``) runs as on a cold page;
@@ -12,13 +19,14 @@ days. Two views are measured:
   each run on its own fresh read-only connection, exactly as ``data.run_query`` does.
 
 Each is repeated ``repeats`` times after one warm-up; p50/p95 in milliseconds (nearest-rank).
-Functions of ``dashboards.data`` taking a snapshot that no scenario calls are listed as ``not_measured``
-so a new page query is noticed.
+Functions of ``dashboards.data`` taking a snapshot that no scenario ran (directly or inside another call)
+are listed as ``not_measured`` so a new page query is noticed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
 import math
 import time
@@ -41,7 +49,8 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 
 def scenario_calls(data: Any, snap: Any, source: str = "licheng") -> list[tuple[str, Callable[[], Any]]]:
-    """(label, zero-argument call) of every page query, with the date windows the pages use."""
+    """(label, zero-argument call) of every page query, with the date windows the pages use (module
+    docstring); the first word of a label names the ``dashboards.data`` function."""
     bounds = data.date_bounds(snap, source)
     end = bounds[1] if bounds else dt.date.today()
     start = end - dt.timedelta(days=29)
@@ -52,6 +61,7 @@ def scenario_calls(data: Any, snap: Any, source: str = "licheng") -> list[tuple[
     return [
         ("source_systems", lambda: data.source_systems(snap)),
         ("date_bounds", lambda: data.date_bounds(snap, source)),
+        ("streets", lambda: data.streets(snap, source)),
         ("metric_dim", lambda: data.metric_dim(snap)),
         ("fault_daily 60d", lambda: data.fault_daily(snap, source, prev_start, end)),
         ("closure_daily 60d", lambda: data.closure_daily(snap, source, prev_start, end)),
@@ -59,10 +69,57 @@ def scenario_calls(data: Any, snap: Any, source: str = "licheng") -> list[tuple[
         ("fault_daily 365d", lambda: data.fault_daily(snap, source, year_start, end)),
         ("closure_daily 365d", lambda: data.closure_daily(snap, source, year_start, end)),
         ("gas_monthly 12m", lambda: data.gas_monthly(snap, source, year_start.replace(day=1), month)),
+        *domain_page_calls(data, snap, source, start, end),
         ("file_ledger", lambda: data.file_ledger(snap)),
         ("rejected_count", lambda: data.rejected_count(snap)),
         ("rejected_rows", lambda: data.rejected_rows(snap)),
+        ("latest_dates", lambda: data.latest_dates(snap)),
+        ("tables", lambda: data.tables(snap)),
+        ("schema_catalog", lambda: data.schema_catalog(snap)),
     ]
+
+
+def domain_page_calls(data: Any, snap: Any, source: str, start: dt.date,
+                      end: dt.date) -> list[tuple[str, Callable[[], Any]]]:
+    """The queries of the domain pages for the window [start, end] (dates, inclusive): ``fact_rows`` per
+    published fact model (widest load window and every column its metrics and the page filters need, as
+    ``dashboards.domain.load``), ``distinct_values`` per category filter column, ``lineage`` (drill-down,
+    ``dashboards.domain.DRILL_LIMIT`` rows) and ``points`` per lineage aggregate types, ``has_table`` +
+    ``table_rows`` of the registers the facilities and confined pages show."""
+    from dashboards import catalog, domain, metrics
+
+    defs, _bad = metrics.registry(data.metric_dim(snap))
+    present = data.tables(snap)
+    models: dict[str, dict[str, Any]] = {}
+    for spec in (v for v in vars(catalog).values() if isinstance(v, catalog.DomainSpec)):
+        for mid in spec.metrics:
+            m = defs.get(mid)
+            if m is None or f"marts.{m.model}" not in present:
+                continue
+            entry = models.setdefault(m.model, {"date": m.date_column, "lo": end, "wanted": {"street"}, "dims": set()})
+            entry["lo"] = min(entry["lo"], metrics.load_window(start, end, m.grain)[0])
+            entry["wanted"].update(spec.dims, m.needed_columns)
+            entry["dims"].update(spec.dims)
+    calls: list[tuple[str, Callable[[], Any]]] = []
+    lineage_types: set[tuple[str, ...]] = set()
+    for model, e in sorted(models.items()):
+        calls.append((f"fact_rows {model}", functools.partial(
+            data.fact_rows, snap, model, e["date"], e["lo"], end, source, sorted(e["wanted"]))))
+        calls += [(f"distinct_values {model}.{col}", functools.partial(data.distinct_values, snap, model, col, source))
+                  for col in sorted(e["dims"])]
+        if model in catalog.LINEAGE and catalog.LINEAGE[model].aggregate_types:  # no types: the page sends no query
+            lineage_types.add(catalog.LINEAGE[model].aggregate_types)
+    for types in sorted(lineage_types):
+        label = "+".join(types)
+        calls.append((f"lineage {label}", functools.partial(data.lineage, snap, source, start, end, types, (),
+                                                            None, domain.DRILL_LIMIT)))
+        calls.append((f"points {label}", functools.partial(data.points, snap, source, start, end, types)))
+    for table, order_by in (("marts.dim_bridge", "bridge_id"), ("marts.dim_confined_space_unit", "unit_id")):
+        calls.append((f"has_table {table}", functools.partial(data.has_table, snap, table)))
+        if table in present:
+            calls.append((f"table_rows {table}", functools.partial(data.table_rows, snap, table, source,
+                                                                   order_by=order_by)))
+    return calls
 
 
 def measure_dashboard(warehouse_dir: Path, repeats: int = 20) -> dict:
@@ -82,14 +139,27 @@ def measure_dashboard(warehouse_dir: Path, repeats: int = 20) -> dict:
         captured.setdefault((sql, tuple(params)), set()).add(current[0])
         return original_run(path, sql, params)
 
+    public = [name for name, fn in inspect.getmembers(data, inspect.isfunction)
+              if fn.__module__ == data.__name__ and not name.startswith("_") and name != "query"
+              and list(inspect.signature(fn).parameters)[:1] == ["snap"]]
+    invoked: set[str] = set()
+
+    def tracked(name: str, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            invoked.add(name)
+            return fn(*args, **kwargs)
+        return wrapper
+
+    originals = {name: getattr(data, name) for name in public}
+    for name, fn in originals.items():  # module globals: calls inside dashboards.data are seen too
+        setattr(data, name, tracked(name, fn))
     data.query = lambda s, sql, params=(): recording_run(str(s.path), sql, params)
     calls: dict[str, dict] = {}
     try:
-        called = set()
-        current[0] = "date_bounds"  # scenario_calls asks it for the date window
+        current[0] = "scenario setup"  # scenario_calls asks date_bounds, metric_dim, tables for the windows
         for label, fn in scenario_calls(data, snap):
             current[0] = label
-            called.add(label.split()[0])
             try:
                 fn()  # warm-up (and SQL capture)
                 samples = []
@@ -102,6 +172,8 @@ def measure_dashboard(warehouse_dir: Path, repeats: int = 20) -> dict:
                 calls[label] = {"error": f"{type(exc).__name__}: {exc}"}
     finally:
         data.query = original_query
+        for name, fn in originals.items():
+            setattr(data, name, fn)
     statements = []
     for (sql, params), labels in captured.items():
         original_run(str(snap.path), sql, params)
@@ -113,12 +185,9 @@ def measure_dashboard(warehouse_dir: Path, repeats: int = 20) -> dict:
         statements.append({"sql": " ".join(sql.split()), "params": [str(p) for p in params],
                            "calls": sorted(labels), **_stats(samples)})
     statements.sort(key=lambda s: -s["p95_ms"])
-    public = [name for name, fn in inspect.getmembers(data, inspect.isfunction)
-              if fn.__module__ == data.__name__ and not name.startswith("_")
-              and list(inspect.signature(fn).parameters)[:1] == ["snap"]]
     p95s = [c["p95_ms"] for c in calls.values() if "p95_ms" in c] + [s["p95_ms"] for s in statements]
     return {"version": snap.version, "repeats": repeats, "calls": calls, "statements": statements,
-            "not_measured": sorted(set(public) - called - {"query"}),
+            "not_measured": sorted(set(public) - invoked),
             "worst_call_p95_ms": max((c["p95_ms"] for c in calls.values() if "p95_ms" in c), default=None),
             "worst_statement_p95_ms": max((s["p95_ms"] for s in statements), default=None),
             "errors": {k: v["error"] for k, v in calls.items() if "error" in v},

@@ -45,10 +45,10 @@ def evaluate_targets(r: dict) -> list[dict]:
     return [
         _target("full_vs_baseline", f"full refresh <= 2x bare DuckDB baseline ({largest})",
                 base.get("product_over_baseline"), 2.0, unit="x"),
-        _target("incremental_share", f"incremental day <= 5% of full refresh ({largest}, {inc.get('days')} days)",
+        _target("incremental_share", f"incremental day <= 5% of full refresh ({largest}, {inc.get('days', '-')} days)",
                 inc.get("share_of_full") if inc.get("ok") else None, 0.05, unit="share"),
-        _target("incremental_long_vs_short", f"incremental day on {lv.get('long_days')} days <= 1.2x on "
-                f"{lv.get('short_days')} days ({lv.get('scale')} daily rate)", lv.get("ratio"), 1.2, unit="x"),
+        _target("incremental_long_vs_short", f"incremental day on {lv.get('long_days', '-')} days <= 1.2x on "
+                f"{lv.get('short_days', '-')} days ({lv.get('scale', '-')} daily rate)", lv.get("ratio"), 1.2, unit="x"),
         _target("dashboard_p95", f"dashboard query p95 <= 200 ms ({dash.get('scale')}, worst page call)",
                 dash.get("worst_call_p95_ms"), 200.0, unit="ms"),
         _target("peak_memory", f"peak RSS of the refresh process tree <= 2 GiB ({largest} full refresh)",
@@ -136,7 +136,7 @@ def render_markdown(r: dict) -> str:
                      f"{_f(v.get('peak_tree_rss_mib'), 0)} | {_ok(v)} |")
     lv = r.get("incremental_long_vs_short", {})
     lines.append(f"\nIncremental on {lv.get('long_days')} vs {lv.get('short_days')} days ({lv.get('scale')} daily "
-                 f"rate): {_f(lv.get('ratio'), 2)}x.")
+                 f"rate): {_f(lv.get('ratio'), 2)}x." if "skipped" not in lv else f"\nIncremental: skipped: {lv['skipped']}")
     for s, v in r.get("noop_refresh", {}).items():
         steps = v.get("dagster_steps", {}).get("steps", {})
         lines.append(f"\nNo-op refresh (no new files), {s}: {_f(v.get('seconds'))} s ({_ok(v)}); Dagster steps sum "

@@ -20,6 +20,9 @@ Plus ``machine`` (cores, memory, commit) and ``targets`` (reported, never assert
 
 ``--smoke`` runs everything at a tiny scale (20k readings over 30 days, 60 for the long history); its
 duration is dominated by the product's fixed per-refresh overhead (reported in ``noop_refresh``).
+``--published-warehouse DIR`` (quick mode, with ``--smoke`` the default test suite's smoke run) runs no
+refresh: generation, baseline (its totals checked against the generated counts), the dashboard queries on
+the already published warehouse ``DIR`` and the ingest speed; sections needing a refresh say ``skipped``.
 Every command is a subprocess measured by bench/measure.py; logs go to ``<work>/logs/``.
 """
 
@@ -43,6 +46,7 @@ import duckdb
 from bench import scale
 from bench.measure import Measurement, run_measured
 from bench.report import evaluate_targets, write_reports
+from pipelines import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "out"
@@ -84,7 +88,7 @@ def machine_info() -> dict:
     return {"cores": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem_kib / 1024 ** 2, 1),
             "os": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__,
             "commit": git("rev-parse", "HEAD"), "uncommitted_files": len(git("status", "--porcelain").splitlines()),
-            "duckdb_memory_limit": os.environ.get("CSW_DUCKDB_MEMORY_LIMIT", "2GB (default)"),
+            "duckdb_memory_limit": settings.duckdb_memory_limit(),
             "duckdb_threads": os.environ.get("CSW_DUCKDB_THREADS", "0 (DuckDB default)"),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
             "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -148,13 +152,22 @@ def _ok_ratio(a: dict, b: dict) -> float | None:
     return _ratio(a["seconds"], b["seconds"]) if a.get("ok") and b.get("ok") else None
 
 
+NO_REFRESH = "quick mode (--published-warehouse): no refresh runs; the opt-in smoke (make bench-smoke) measures it"
+
+
 def run(out_dir: Path, work: Path, scales: list[str], long_days: int, short_days: int, repeats: int,
-        huge: bool, huge_memory_limit: str, smoke: bool) -> dict:
-    """Run every section (module docstring) and write the reports into ``out_dir``; returns the report."""
+        huge: bool, huge_memory_limit: str, smoke: bool, published: Path | None = None) -> dict:
+    """Run every section (module docstring) and write the reports into ``out_dir``; returns the report.
+
+    ``published`` (quick mode): run no refresh; the sections that need one (full_refresh, agreement,
+    noop_refresh, incremental, incremental_long_vs_short) are ``{"skipped": reason}`` or empty, and the
+    dashboard section measures the current serving copy of the already published warehouse ``published``.
+    """
     b = Bench(work, repeats)
-    report: dict = {"mode": "smoke" if smoke else "full", "machine": machine_info(), "scales": {}, "generation": {},
-                    "full_refresh": {}, "baseline": {}, "agreement": {}, "noop_refresh": {}, "incremental": {},
-                    "dashboard": {}, "ingest_speed": {}, "huge": {"skipped": "run with --huge"}}
+    report: dict = {"mode": "quick" if published else "smoke" if smoke else "full", "machine": machine_info(),
+                    "scales": {}, "generation": {}, "full_refresh": {}, "baseline": {}, "agreement": {},
+                    "noop_refresh": {}, "incremental": {}, "dashboard": {}, "ingest_speed": {},
+                    "huge": {"skipped": "run with --huge"}}
     specs = {s: scale.ScaleSpec.proportional(SCALES[s], days=short_days) for s in scales}
     for s in scales:
         spec = specs[s]
@@ -166,47 +179,84 @@ def run(out_dir: Path, work: Path, scales: list[str], long_days: int, short_days
                                "complaints": spec.complaints, "faults": spec.faults, "inspections": spec.inspections,
                                "gas_users": spec.n_gas_users, "assets": spec.n_assets}
         report["generation"][s] = scale.generate(raw, spec).as_dict()
-        full = report["full_refresh"][s] = b.refresh(f"full_refresh_{s}", raw, wh)
-        base = b.measured(f"baseline_{s}", _py("-m", "bench.baseline", "--raw-dir", str(raw),
-                                               "--db", str(work / f"baseline_{s}.duckdb"),
-                                               *(["--cutoff", c] if (c := _cutoff(wh)) else [])))
-        steps = {}
-        if base.ok:
-            try:
-                steps = json.loads(base.output_tail.strip().splitlines()[-1])
-            except (ValueError, IndexError):
-                steps = {}
-        report["baseline"][s] = {**base.as_dict(), "internal": steps,
-                                 "product_over_baseline": _ratio(full["seconds"], base.seconds) if full["ok"] and base.ok else None}
-        if full["ok"] and base.ok:
-            from bench.compare import compare
-
-            report["agreement"][s] = [c.as_dict() for c in compare(_serving_path(wh), "marts",
-                                                                    work / f"baseline_{s}.duckdb")]
+        if published is None:
+            full = report["full_refresh"][s] = b.refresh(f"full_refresh_{s}", raw, wh)
         else:
-            report["agreement"][s] = {"skipped": "full refresh or baseline failed"}
-        report["noop_refresh"][s] = b.refresh(f"noop_refresh_{s}", raw, wh)
-        day = scale.add_day(raw, spec, 0)
-        inc = b.refresh(f"incremental_{s}_{spec.days}d", raw, wh)
-        report["incremental"][f"{s}@{spec.days}d"] = {
-            "scale": s, "days": spec.days, "day_files": day.as_dict(), **inc,
-            "full_seconds": full["seconds"], "share_of_full": _ok_ratio(inc, full)}
+            full = report["full_refresh"][s] = {"skipped": NO_REFRESH}
+        _baseline(b, report, s, raw, wh, full)
+        if published is None:
+            report["noop_refresh"][s] = b.refresh(f"noop_refresh_{s}", raw, wh)
+            day = scale.add_day(raw, spec, 0)
+            inc = b.refresh(f"incremental_{s}_{spec.days}d", raw, wh)
+            report["incremental"][f"{s}@{spec.days}d"] = {
+                "scale": s, "days": spec.days, "day_files": day.as_dict(), **inc,
+                "full_seconds": full["seconds"], "share_of_full": _ok_ratio(inc, full)}
     largest = scales[-1]
-    wh_large = work / f"wh_{largest}"
-    if (wh_large / "serving" / "CURRENT.json").exists():  # a version was published (the latest refresh may have failed)
-        b.say(f"dashboard latency on {largest}")
-        from bench.dashboard_latency import measure_dashboard
-
-        report["dashboard"] = {"scale": largest, **measure_dashboard(wh_large, repeats)}
+    if published is not None:
+        report["dashboard"] = _dashboard(b, published, f"published warehouse {published}", repeats)
+        report["incremental_long_vs_short"] = {"skipped": NO_REFRESH}
     else:
-        report["dashboard"] = {"skipped": f"no published copy at {largest}"}
+        report["dashboard"] = _dashboard(b, work / f"wh_{largest}", largest, repeats)
+        _long_history(b, report, work, scales[0], specs[scales[0]], long_days, short_days, smoke)
+    _ingest_speed(b, report, work, largest, specs[largest])
+    if huge:
+        report["huge"] = run_huge(b, work, huge_memory_limit)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["targets"] = evaluate_targets(report)
+    report["total_seconds"] = time.perf_counter() - b.t0
+    write_reports(report, out_dir)
+    b.say(f"wrote {out_dir / 'report.json'} and report.md")
+    return report
 
-    # long history at the smallest scale's daily rate
-    small = scales[0]
+
+def _baseline(b: Bench, report: dict, s: str, raw: Path, wh: Path, full: dict) -> None:
+    """``baseline[s]`` (bare DuckDB on ``raw``, as of the product's cut-off when ``wh`` was published,
+    with the grand totals of readings and complaints due read back from its tables) and ``agreement[s]``
+    (bench/compare.py, when the full refresh ``full`` and the baseline both succeeded)."""
+    db = b.work / f"baseline_{s}.duckdb"
+    base = b.measured(f"baseline_{s}", _py("-m", "bench.baseline", "--raw-dir", str(raw), "--db", str(db),
+                                           *(["--cutoff", c] if (c := _cutoff(wh)) else [])))
+    steps, totals = {}, {}
+    if base.ok:
+        try:
+            steps = json.loads(base.output_tail.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            steps = {}
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            totals = {"readings": con.execute("SELECT sum(readings) FROM b_sensor_readings_daily").fetchone()[0],
+                      "complaints_due": con.execute(
+                          "SELECT sum(complaints_due) FROM b_complaint_closure_daily").fetchone()[0]}
+        finally:
+            con.close()
+    ran = full.get("ok") and base.ok
+    report["baseline"][s] = {**base.as_dict(), "internal": steps, "totals": totals,
+                             "product_over_baseline": _ratio(full["seconds"], base.seconds) if ran else None}
+    if ran:
+        from bench.compare import compare
+
+        report["agreement"][s] = [c.as_dict() for c in compare(_serving_path(wh), "marts", db)]
+    else:
+        report["agreement"][s] = {"skipped": full.get("skipped") or "full refresh or baseline failed"}
+
+
+def _dashboard(b: Bench, wh: Path, label: str, repeats: int) -> dict:
+    """The dashboard section on the current serving copy of ``wh`` (skipped when nothing is published)."""
+    if not (wh / "serving" / "CURRENT.json").exists():  # the latest refresh may have failed: any version will do
+        return {"skipped": f"no published copy at {label}"}
+    b.say(f"dashboard latency on {label}")
+    from bench.dashboard_latency import measure_dashboard
+
+    return {"scale": label, **measure_dashboard(wh, repeats)}
+
+
+def _long_history(b: Bench, report: dict, work: Path, small: str, small_spec: scale.ScaleSpec, long_days: int,
+                  short_days: int, keep: bool) -> None:
+    """Full refresh and one incremental day on ``long_days`` of history at scale ``small``'s daily rate."""
     long_spec = replace(scale.ScaleSpec.proportional(SCALES[small] * long_days // short_days, days=long_days),
-                        complaints=specs[small].complaints * long_days // short_days,
-                        faults=specs[small].faults * long_days // short_days,
-                        inspections=specs[small].inspections * long_days // short_days)
+                        complaints=small_spec.complaints * long_days // short_days,
+                        faults=small_spec.faults * long_days // short_days,
+                        inspections=small_spec.inspections * long_days // short_days)
     raw, wh = work / f"raw_{small}_long", work / f"wh_{small}_long"
     shutil.rmtree(raw, ignore_errors=True)
     shutil.rmtree(wh, ignore_errors=True)
@@ -222,18 +272,20 @@ def run(out_dir: Path, work: Path, scales: list[str], long_days: int, short_days
         "share_of_full": _ok_ratio(inc, full_long), "vs_short_history": _ok_ratio(inc, short_inc)}
     report["incremental_long_vs_short"] = {"scale": small, "short_days": short_days, "long_days": long_days,
                                            "ratio": _ok_ratio(inc, short_inc)}
-    if not smoke:
+    if not keep:
         shutil.rmtree(raw, ignore_errors=True)
         shutil.rmtree(wh, ignore_errors=True)
 
-    # raw ingest speed on the largest sensor CSV
+
+def _ingest_speed(b: Bench, report: dict, work: Path, largest: str, spec: scale.ScaleSpec) -> None:
+    """``ingest_speed``: the largest scale's sensor CSV through ``ingest_kind`` vs bare ``read_csv``."""
     csv = work / f"raw_{largest}" / "bench_sensors" / "readings_history.csv"
     results = {mode: work / "logs" / f"ingest_{mode}.json" for mode in ("product", "bare")}
     prod = b.measured("ingest_product", _py("-m", "bench.ingest_speed", "--mode", "product", "--csv", str(csv),
                                             "--work", str(work / "ingest_product"), "--json-out", str(results["product"])))
     bare = b.measured("ingest_bare", _py("-m", "bench.ingest_speed", "--mode", "bare", "--csv", str(csv),
                                          "--work", str(work / "ingest_bare"), "--json-out", str(results["bare"])))
-    report["ingest_speed"] = {"scale": largest, "rows": specs[largest].actual_readings,
+    report["ingest_speed"] = {"scale": largest, "rows": spec.actual_readings,
                               "csv_bytes": csv.stat().st_size, "product": _with_json(prod, results["product"]),
                               "bare": _with_json(bare, results["bare"])}
     pi, bi = report["ingest_speed"]["product"].get("result", {}), report["ingest_speed"]["bare"].get("result", {})
@@ -241,15 +293,6 @@ def run(out_dir: Path, work: Path, scales: list[str], long_days: int, short_days
     report["ingest_speed"]["wall_ratio"] = _ratio(bare.seconds, prod.seconds) if prod.ok else None
     shutil.rmtree(work / "ingest_product", ignore_errors=True)
     shutil.rmtree(work / "ingest_bare", ignore_errors=True)
-
-    if huge:
-        report["huge"] = run_huge(b, work, huge_memory_limit)
-    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report["targets"] = evaluate_targets(report)
-    report["total_seconds"] = time.perf_counter() - b.t0
-    write_reports(report, out_dir)
-    b.say(f"wrote {out_dir / 'report.json'} and report.md")
-    return report
 
 
 def _with_json(m: Measurement, json_file: Path | None = None) -> dict:
@@ -290,11 +333,14 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry; exit 0 when the report was written (targets are reported, not asserted)."""
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny scale, everything once (for tests)")
+    p.add_argument("--published-warehouse", type=Path, default=None, metavar="DIR",
+                   help="quick mode: run no refresh, measure the dashboard on this already published warehouse "
+                        "(with --smoke: the default test suite's smoke run, well under a minute)")
     p.add_argument("--scales", default=None, help="comma list of tiny,1M,10M (default 1M,10M; smoke: tiny)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder (default bench/out)")
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default a temp dir, removed)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
-    p.add_argument("--repeats", type=int, default=None, help="dashboard query repeats (default 30; smoke 5)")
+    p.add_argument("--repeats", type=int, default=None, help="dashboard query repeats (default 30; smoke 5; quick 1)")
     p.add_argument("--huge", action="store_true", help="also load 100M readings under a memory limit (slow)")
     p.add_argument("--huge-memory-limit", default="1GB")
     a = p.parse_args(argv)
@@ -303,10 +349,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown scale(s) {unknown}; use tiny, 1M, 10M")
     short_days, long_days = (30, 60) if a.smoke else (365, 730)
+    if a.published_warehouse is not None and not (a.published_warehouse / "serving" / "CURRENT.json").exists():
+        p.error(f"--published-warehouse {a.published_warehouse}: nothing published there (no serving/CURRENT.json)")
+    repeats = a.repeats or (1 if a.published_warehouse else 5 if a.smoke else 30)
     work = a.work or Path(tempfile.mkdtemp(prefix="csw-bench-"))
     try:
-        run(a.out, work, scales, long_days, short_days, a.repeats or (5 if a.smoke else 30), a.huge,
-            a.huge_memory_limit, a.smoke)
+        run(a.out, work, scales, long_days, short_days, repeats, a.huge,
+            a.huge_memory_limit, a.smoke, a.published_warehouse)
     finally:
         if not a.keep and a.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -145,7 +145,8 @@ def render_html(snap: data.Snapshot, failure: data.Failure | None, now: dt.datet
     published = snap.published_at.strftime("%Y-%m-%d %H:%M")
     notes = []
     if snap.is_stale(now):
-        notes.append(t("banner.stale", LANG, hours=snap.age(now).total_seconds() / 3600))
+        notes.append(t("banner.stale", LANG, hours=snap.age(now).total_seconds() / 3600,
+                       limit=data.stale_after().total_seconds() / 3600))
     if failure is not None:
         notes.append(t("banner.failure", LANG, failed_at=failure.failed_at, stage=failure.stage,
                        message=failure.message, version=snap.version))

@@ -41,7 +41,6 @@ import streamlit as st
 WAREHOUSE_ENV = "CSW_WAREHOUSE_DIR"
 DEFAULT_WAREHOUSE_DIR = "warehouse"
 DISPLAY_TZ = "Asia/Shanghai"
-STALE_AFTER = dt.timedelta(hours=26)
 
 # Fallback local zones of the source systems (mart contract; seed `source_systems` is authoritative
 # when the serving copy carries marts.dim_source_system with a time_zone column).
@@ -111,8 +110,8 @@ class Snapshot:
         return now - self.published_at
 
     def is_stale(self, now: dt.datetime | None = None) -> bool:
-        """True when the copy is older than :data:`STALE_AFTER` (26 h: one missed nightly refresh)."""
-        return self.age(now) > STALE_AFTER
+        """True when the copy is older than :func:`stale_after` (``CSW_STALE_HOURS``, default 26 h)."""
+        return self.age(now) > stale_after()
 
 
 @dataclass(frozen=True)
@@ -122,6 +121,18 @@ class Failure:
     failed_at: str
     stage: str
     message: str
+
+
+def stale_after() -> dt.timedelta:
+    """Age after which published data is stale: ``CSW_STALE_HOURS`` (default 26 h), the same setting as
+    ``python -m pipelines check-freshness`` and the daemon's stale_data alert (``pipelines.alerts.stale_hours``).
+
+    Raises:
+        ValueError: ``CSW_STALE_HOURS`` is not a positive number.
+    """
+    from pipelines.alerts import stale_hours
+
+    return dt.timedelta(hours=stale_hours())
 
 
 def warehouse_dir() -> Path:

@@ -42,7 +42,8 @@ def _error_ref() -> str:
 
 
 def render_header(ctx: PageContext, now: dt.datetime | None = None) -> None:
-    """Data version and publish time; the LAST_FAILURE notice and the 26 h stale banner."""
+    """Data version and publish time; the LAST_FAILURE notice and the stale banner
+    (older than ``CSW_STALE_HOURS``, :func:`dashboards.data.stale_after`)."""
     snap = ctx.snapshot
     st.caption(t("header.version", version=snap.version, published=format_instant(snap.published_at),
                  zone=data.DISPLAY_TZ))
@@ -53,7 +54,8 @@ def render_header(ctx: PageContext, now: dt.datetime | None = None) -> None:
             icon=":material/sync_problem:",
         )
     if snap.is_stale(now):
-        st.warning(t("banner.stale", hours=snap.age(now).total_seconds() / 3600),
+        st.warning(t("banner.stale", hours=snap.age(now).total_seconds() / 3600,
+                     limit=data.stale_after().total_seconds() / 3600),
                    icon=":material/schedule:")
 
 

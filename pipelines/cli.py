@@ -3,7 +3,7 @@ check-freshness, demo, contracts).
 
 Errors are one clear line on stderr and a non-zero exit code; ``--verbose`` adds the traceback and the
 Dagster run log. Exit codes: 0 ok, 1 a stage or query failed, 2 bad usage, 3 refresh in progress
-(build database locked), 4 nothing published yet.
+(build database locked), 4 nothing published yet, 130 a refresh stopped by SIGINT (Ctrl+C) or SIGTERM.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from pipelines import settings
 from pipelines.warehouse import Warehouse, WarehouseBusyError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_UNPUBLISHED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""A refresh stopped by SIGINT or SIGTERM (128 + SIGINT, the shell's code for Ctrl+C)."""
 
 
 class CliError(Exception):
@@ -45,10 +47,30 @@ class CliError(Exception):
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    """Run ingest -> audit -> dbt build -> publish through Dagster and print a summary."""
-    from pipelines.defs.runner import run_refresh
+    """Run ingest -> audit -> dbt build -> publish through Dagster and print a summary.
+
+    SIGINT (Ctrl+C) and SIGTERM stop it promptly: the Dagster run is marked failed, the ingest transaction
+    rolls back, dbt is terminated, nothing is published; exit :data:`EXIT_INTERRUPTED` with one message.
+    """
+    from pipelines.defs.runner import RefreshInterrupted, stop_on_signals
 
     wh = Warehouse(args.warehouse_dir)
+    try:
+        with stop_on_signals():
+            return _refresh(args, wh)
+    except RefreshInterrupted as exc:
+        from pipelines.publish import read_current
+
+        current = read_current(wh)
+        still = f"v{current['version']:06d}" if current else "nothing (no version published yet)"
+        print(f"Refresh INTERRUPTED by {exc.signal_name} outside the Dagster run (while starting or "
+              f"summarizing); readers see {still}. See `python -m pipelines status`.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
+    from pipelines.defs.runner import run_refresh
+
     if not Path(args.raw_dir).is_dir():
         raise CliError(f"raw folder {args.raw_dir} does not exist (--raw-dir or CSW_RAW_DIR)")
     if args.as_of:
@@ -86,7 +108,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     current = read_current(wh)
     still = f"v{current['version']:06d}" if current else "nothing (no version published yet)"
     failure = outcome.failure
-    lines = [f"Refresh FAILED in stage '{failure.stage}'. Nothing new was published; readers still see {still}."]
+    if outcome.interrupted:
+        lines = [f"Refresh INTERRUPTED in stage '{failure.stage}' (SIGINT/Ctrl+C or SIGTERM) and stopped: the "
+                 f"Dagster run is marked failed, uncommitted loads were rolled back, dbt was stopped. "
+                 f"Nothing new was published; readers still see {still}."]
+    else:
+        lines = [f"Refresh FAILED in stage '{failure.stage}'. Nothing new was published; readers still see {still}."]
     lines += [f"  - {p}" for p in failure.problems] or [f"  - {failure.message}"]
     lines.append(f"Recorded in {wh.last_failure}. Details: `python -m pipelines status`"
                  + ("" if args.verbose else f", the run log {log_file}, or rerun with --verbose") + ".")
@@ -97,7 +124,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                  + (f" and sent to {', '.join(alert.delivered)}" if alert.delivered else "")
                  + (f"; NOT delivered to {', '.join(alert.failed)}" if alert.failed else "") + ".")
     print("\n".join(lines), file=sys.stderr)
-    return EXIT_FAILED
+    return EXIT_INTERRUPTED if outcome.interrupted else EXIT_FAILED
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -3,13 +3,24 @@
 Used by ``python -m pipelines refresh``: the run is recorded in ``<warehouse>/dagster_home`` (visible in
 ``dagster dev`` with the same home), its steps respect the ``duckdb_writer`` pool, and the outcome is
 summarized for people (files loaded / rejected, version published, or the failing stage and why).
+
+Stopping (SIGINT / Ctrl+C, SIGTERM): inside :func:`stop_on_signals` a signal before or after the Dagster run
+raises :class:`RefreshInterrupted` (a ``dbt parse`` child is killed by ``subprocess.run``); during the run
+Dagster's own handler interrupts the running step (the ingest transaction rolls back, dagster-dbt forwards
+SIGINT to ``dbt build``) and marks the run failed. Either way no dbt child outlives the run
+(``pipelines.defs.dbt.stop_process`` when the dbt step ends), the build database is closed (the writer lock released), publish is atomic
+(``pipelines.publish.publish``: the pointer switches last), and :class:`RefreshOutcome` says ``interrupted``.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +39,40 @@ from pipelines.warehouse import Warehouse, WarehouseBusyError, is_lock_error
 DAGSTER_YAML_TEMPLATE = settings.PROJECT_ROOT / "dagster.yaml"
 CLI_TAG = "csw/launched_by"
 PID_TAG = "csw/pid"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+INTERRUPTED_PROBLEM = "stopped by SIGINT (Ctrl+C) or SIGTERM: the run was interrupted"
+
+
+class RefreshInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived outside the Dagster run (while preparing or summarizing a refresh).
+
+    A ``KeyboardInterrupt`` so that ``except Exception`` handlers let it through. ``signal_name``:
+    ``SIGINT`` or ``SIGTERM``.
+    """
+
+    def __init__(self, signum: int):
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(self.signal_name)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise :class:`RefreshInterrupted` in the main thread (previous
+    handlers restored on exit; a no-op outside the main thread). ``execute_in_process`` installs Dagster's
+    own handler for the run's duration and restores this one afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        raise RefreshInterrupted(signum)
+
+    saved = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
 
 
 @dataclass
@@ -36,7 +81,8 @@ class RefreshOutcome:
 
     ``ingest``: per ingest asset (``raw_complaints`` ...) its totals (files_loaded, files_skipped,
     files_rejected, rows_loaded, rows_rejected ...); ``published``: the new CURRENT.json pointer or None;
-    ``failure``: why the run failed, or None; ``unmatched``: raw files matched by no contract.
+    ``failure``: why the run failed, or None; ``unmatched``: raw files matched by no contract;
+    ``interrupted``: SIGINT/SIGTERM stopped the run (``success`` False, the run failed in Dagster).
     """
 
     run_id: str | None
@@ -45,6 +91,7 @@ class RefreshOutcome:
     published: dict[str, Any] | None = None
     failure: RunFailure | None = None
     unmatched: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
 
 def instance_for(warehouse: Warehouse) -> DagsterInstance:
@@ -112,6 +159,7 @@ def run_refresh(
         FileNotFoundError: ``raw_dir`` does not exist.
         ValueError: ``as_of`` is not ISO 8601.
         WarehouseBusyError: another refresh holds the build database.
+        RefreshInterrupted: (inside :func:`stop_on_signals`) SIGINT/SIGTERM before the Dagster run started.
     """
     from pipelines.definitions import make_definitions  # heavy import: only when refreshing
 
@@ -144,9 +192,27 @@ def run_refresh(
     outcome.unmatched = _unmatched(raw)
     if not result.success:
         outcome.failure = summarize_failure(result.all_events, dbt_target=wh.tmp_dir / "dbt_target", since=started)
+        outcome.interrupted = _interrupted(result.all_events)
+        if outcome.interrupted:
+            outcome.failure = RunFailure(stage=outcome.failure.stage, problems=[INTERRUPTED_PROBLEM])
         if outcome.failure.stage != "publish":  # publish wrote its own, more precise record
             record_failure(wh, outcome.failure.stage, outcome.failure.message, run_id=result.run_id)
     return outcome
+
+
+def _interrupted(events: list[DagsterEvent]) -> bool:
+    """True when a step or the run itself was stopped by an interrupt (SIGINT/SIGTERM) or cancelled."""
+    for ev in events:
+        data = ev.event_specific_data
+        if ev.event_type == DagsterEventType.RUN_CANCELED:
+            return True
+        if ev.event_type == DagsterEventType.STEP_FAILURE and getattr(getattr(data, "error_source", None),
+                                                                      "value", None) == "INTERRUPT":
+            return True
+        if ev.event_type == DagsterEventType.RUN_FAILURE and getattr(getattr(data, "failure_reason", None),
+                                                                     "value", None) == "UNEXPECTED_TERMINATION":
+            return True
+    return False
 
 
 def _materialization_summary(events: list[DagsterEvent]) -> tuple[dict[str, dict[str, int]], dict[str, Any] | None]:

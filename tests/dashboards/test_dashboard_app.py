@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 
@@ -329,6 +330,26 @@ def test_stale_banner_after_26_hours(tmp_path, monkeypatch, make_app):
     assert any("26" in w.value and "30" in w.value for w in at.warning), [w.value for w in at.warning]
     at.switch_page(view("sensors")).run()
     assert any("26" in w.value and "30" in w.value for w in at.warning)
+
+
+def test_stale_banner_follows_csw_stale_hours(tmp_path, monkeypatch, make_app):
+    """The dashboards use the same CSW_STALE_HOURS as check-freshness and the stale_data alert."""
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=5)
+    fx = build_serving_copy(tmp_path / "wh", published_at=old)
+    monkeypatch.setenv("CSW_WAREHOUSE_DIR", str(fx.warehouse_dir))
+    monkeypatch.setenv("CSW_STALE_HOURS", "4")
+    at = make_app().run()
+    assert_clean(at)
+    assert any("(more than 4 h)" in w.value and " 5 hours" in w.value for w in at.warning) or \
+        any("超过 4 小时" in w.value and "5 小时前" in w.value for w in at.warning), [w.value for w in at.warning]
+    monkeypatch.setenv("CSW_STALE_HOURS", "6")
+    at = make_app().run()
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    proc = subprocess.run([sys.executable, "-m", "pipelines", "check-freshness", "--warehouse-dir",
+                           str(fx.warehouse_dir)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CSW_STALE_HOURS": "6"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # same verdict as the CLI
 
 
 def test_fresh_copy_has_no_banner(serving, make_app):

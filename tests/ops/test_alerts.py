@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -80,6 +81,7 @@ def test_freshness_sensor_alerts_once_per_stale_version(published, webhook, monk
 
     # the Dagster sensor itself, with real time and a limit of under a second
     monkeypatch.setenv("CSW_STALE_HOURS", "0.0001")
+    time.sleep(0.5)  # real time past the 0.36 s limit even when the fixture published a moment ago
     sensor_def = build_freshness_sensor(published.root)
     result = sensor_def(build_sensor_context(cursor=None))
     assert "stale alert sent for v000001" in result.skip_reason.skip_message

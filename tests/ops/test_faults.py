@@ -134,16 +134,27 @@ def story(demo_exports, baseline, tmp_path_factory) -> Story:
         proc = spawn(["-m", "pipelines", "refresh", "--raw-dir", str(raw), "--warehouse-dir", str(wh)],
                      root / "dbt_kill.log")
 
-        def models_done() -> int:
-            with open(dbt_log, "rb") as fh:
-                fh.seek(offset)
-                return fh.read().decode("utf-8", "replace").count("Finished running node model.")
+        start_inode = dbt_log.stat().st_ino
 
-        wait_for(lambda: models_done() >= 3, 400, "dbt to finish three models", interval=0.05, alive=proc)
+        def dbt_log_since() -> str:
+            """dbt's log written since the spawn; dbt rotates dbt.log at 10 MB (to dbt.log.1), so the old
+            file is read from ``offset`` wherever it now is and a new dbt.log from its start."""
+            text = ""
+            for path in (dbt_log.with_name("dbt.log.1"), dbt_log):
+                try:
+                    inode = path.stat().st_ino
+                except FileNotFoundError:
+                    continue
+                if inode == start_inode or path == dbt_log:
+                    with open(path, "rb") as fh:
+                        fh.seek(offset if inode == start_inode else 0)
+                        text += fh.read().decode("utf-8", "replace")
+            return text
+
+        wait_for(lambda: dbt_log_since().count("Finished running node model.") >= 3, 400,
+                 "dbt to finish three models", interval=0.05, alive=proc)
         st.killed_pids.append(kill9_group(proc))
-        with open(dbt_log, "rb") as fh:
-            fh.seek(offset)
-            st.dbt_log_tail = fh.read().decode("utf-8", "replace")
+        st.dbt_log_tail = dbt_log_since()
         st.after_dbt_kill = event_store_audit(wh)
         st.serving_after_dbt_kill = serving_state(wh)
 
