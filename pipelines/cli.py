@@ -101,7 +101,9 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
         print(f"Published v{int(pub.get('version', 0)):06d} at {pub.get('published_at')} "
               f"({pub.get('tables')} tables, {pub.get('loads_included')} loads).")
         if any(t.get("files_rejected") or t.get("rows_rejected") for t in outcome.ingest.values()):
-            print("Some rows or files were rejected: see `python -m pipelines status` and `... rejects`.")
+            where = f"--warehouse-dir {wh.root}"
+            print(f"Some rows or files were rejected: see `python -m pipelines status {where}` and "
+                  f"`python -m pipelines rejects {where}`.")
         return EXIT_OK
     from pipelines.publish import read_current
 
@@ -110,7 +112,8 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
     failure = outcome.failure
     if outcome.interrupted:
         lines = [f"Refresh INTERRUPTED in stage '{failure.stage}' (SIGINT/Ctrl+C or SIGTERM) and stopped: the "
-                 f"Dagster run is marked failed, uncommitted loads were rolled back, dbt was stopped. "
+                 f"Dagster run is marked failed, uncommitted loads were rolled back"
+                 f"{', dbt was stopped' if failure.stage == 'dbt build' else ''}. "
                  f"Nothing new was published; readers still see {still}."]
     else:
         lines = [f"Refresh FAILED in stage '{failure.stage}'. Nothing new was published; readers still see {still}."]
@@ -408,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader of our output went away (`... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_OK
     except CliError as exc:
         return _fail(args, exc, str(exc), exc.code)
     except WarehouseBusyError as exc:

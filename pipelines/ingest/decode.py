@@ -15,6 +15,13 @@ from pathlib import Path
 
 CHUNK = 1 << 20
 DEFAULT_CANDIDATES = ["utf-8-sig", "utf-8", "gb18030", "utf-16"]
+# Binary containers that sometimes arrive under a text extension (an .xlsx saved as .csv): leading magic bytes.
+BINARY_SIGNATURES = (
+    (b"PK\x03\x04", "a ZIP container (an .xlsx/.docx workbook or a .zip archive)"),
+    (bytes.fromhex("d0cf11e0a1b11ae1"), "an OLE2 compound file (a legacy .xls/.doc)"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: its BOM starts with UTF-16 LE's
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -82,6 +89,20 @@ def _decodes(path: Path, encoding: str) -> int | None:
             offset += len(chunk)
 
 
+def _line_of(path: Path, offset: int) -> int:
+    """Physical line (1-based, counting LF) holding byte ``offset`` of ``path``."""
+    newlines = 0
+    with path.open("rb") as fh:
+        remaining = offset
+        while remaining > 0:
+            chunk = fh.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return newlines + 1
+
+
 def detect_encoding(path: Path, candidates: list[str]) -> str:
     """Return the first candidate that strictly decodes the whole file.
 
@@ -89,16 +110,22 @@ def detect_encoding(path: Path, candidates: list[str]) -> str:
     without a BOM is never guessed (almost any even-length byte string "decodes" as UTF-16).
 
     Raises:
-        DecodeError: no candidate fits; names each candidate and the byte offset where it failed.
+        DecodeError: the file is a binary container (ZIP/xlsx, OLE2/xls, PDF, gzip: named as such), or no
+            candidate fits; names each candidate and the byte offset and line where it failed.
     """
     with path.open("rb") as fh:
-        head = fh.read(4)
+        head = fh.read(8)
+    for magic, what in BINARY_SIGNATURES:
+        if head.startswith(magic):
+            raise DecodeError(f"{path.name}: not a text file but {what}; give it its real extension (or a "
+                              f"contract with that format)")
     bom = _bom_encoding(head)
     if bom:
         failed_at = _decodes(path, bom)
         if failed_at is None:
             return bom
-        raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} is invalid {bom}")
+        raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} "
+                          f"(line {_line_of(path, failed_at)}) is invalid {bom}")
     failures = []
     tried: set[str] = set()
     for enc in candidates:
@@ -113,7 +140,7 @@ def detect_encoding(path: Path, candidates: list[str]) -> str:
         failed_at = _decodes(path, enc)
         if failed_at is None:
             return enc
-        failures.append(f"{enc}: invalid byte at offset {failed_at}")
+        failures.append(f"{enc}: invalid byte at offset {failed_at}, line {_line_of(path, failed_at)}")
     raise DecodeError(f"{path.name}: decodes under none of the candidate encodings ({'; '.join(failures)})")
 
 

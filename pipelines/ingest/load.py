@@ -31,10 +31,12 @@ from pipelines.ingest.land import Landed, LandingError, drop_landed, land_file
 from pipelines.ingest import pii
 from pipelines.ingest.pii import register_udfs
 from pipelines.ingest.readers import ReaderError
+from pipelines.ingest.readers._table import MAX_RAW_TEXT
 from pipelines.ingest.typing_sql import raw_text_sql, typed_select
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
+
 
 
 @dataclass
@@ -289,7 +291,12 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
           + (f" AND _line NOT IN (SELECT _line FROM {dups}))" if n_dups else ")"))
     ctx = {"load_id": load_id, "source_file": rel, "recorded_at": recorded.isoformat()}
     con.begin()
-    con.execute(f"INSERT INTO events.rejected_rows SELECT * FROM {rejected}")
+    # a multi-megabyte line is not copied whole into every published version: its line leads to the raw file
+    con.execute(f"""INSERT INTO events.rejected_rows SELECT * REPLACE (
+                        CASE WHEN length(raw_text) > {MAX_RAW_TEXT}
+                             THEN left(raw_text, {MAX_RAW_TEXT}) || ' ...[' || length(raw_text)
+                                  || ' characters; the whole line is in the raw file]'
+                             ELSE raw_text END AS raw_text) FROM {rejected}""")
     for spec in contract.events:
         inserted = con.execute(
             "INSERT INTO events.events BY NAME " + event_select(contract, spec, ok, ctx)).fetchone()

@@ -72,3 +72,16 @@ def test_fault_disposal_rate_matches_hand_computation(demo_warehouse, demo_raw):
 def test_sql_command_is_read_only(demo_warehouse):
     proc = cli("sql", "--warehouse-dir", str(demo_warehouse), "DROP TABLE marts.dim_metric", check=False)
     assert proc.returncode != 0 and "error" in proc.stderr
+
+
+def test_status_piped_into_a_reader_that_quits_is_not_an_error(demo_warehouse):
+    """`status | true`: the reader has gone before the first write (EPIPE); the command ends quietly, exit 0."""
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import PROJECT
+
+    proc = subprocess.run(
+        f"{sys.executable} -m pipelines status --warehouse-dir {demo_warehouse} | true; exit ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    assert (proc.returncode, proc.stderr) == (0, "")

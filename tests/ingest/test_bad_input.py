@@ -67,7 +67,24 @@ def test_undecodable_file_is_rejected_with_byte_offset(env):  # class 8
     write(raw / "bad/a.csv", b"CaseID,Received\nA1,2026-03-08\n\xff\xfe\xfa\n")
     r = _one(ingest_all(con, raw))
     assert r.status == "rejected_file"
-    assert "utf-8: invalid byte at offset 30; gb18030: invalid byte at offset 30" in r.error and "a.csv" in r.error
+    assert "utf-8: invalid byte at offset 30, line 3; gb18030: invalid byte at offset 30, line 3" in r.error
+    assert "a.csv" in r.error
+
+
+def test_workbook_saved_under_a_text_extension_is_named(env):
+    """An .xlsx renamed to .csv is refused as what it is (a ZIP container), not as an encoding failure."""
+    import openpyxl
+
+    con, raw, contract = env
+    contract("bad")
+    wb = openpyxl.Workbook()
+    wb.active.append(["CaseID", "Received"])
+    wb.active.append(["A1", "2026-03-08"])
+    (raw / "bad").mkdir(parents=True, exist_ok=True)
+    wb.save(raw / "bad/a.csv")
+    r = _one(ingest_all(con, raw))
+    assert r.status == "rejected_file"
+    assert "a.csv: not a text file but a ZIP container" in r.error
 
 
 def test_bom_file_loads_without_bom_in_header(env):  # class 8
@@ -259,3 +276,22 @@ def test_events_do_not_depend_on_session_time_zone(tmp_path, monkeypatch):  # cl
                                      ORDER BY event_id)) FROM events.events""").fetchone()[0])
         con.close()
     assert len(set(hashes)) == 1
+
+
+def test_a_huge_rejected_line_is_kept_shortened_with_its_length(env):
+    """A 5-million-character line (over DuckDB's buffer, so read by the exact Python reader) is rejected
+    with its line number; the stored raw text is cut at MAX_RAW_TEXT with a note of the full
+    length, so it is not copied whole into every published version."""
+    from pipelines.ingest.readers._table import MAX_RAW_TEXT
+
+    con, raw, contract = env
+    contract("huge")
+    big = "A" * 5_000_000
+    write(raw / "huge/a.csv", f"CaseID,Received\nA1,2026-03-08\nA2,2026-03-09,{big},extra\nA3,2026-03-10\n")
+    r = _one(ingest_all(con, raw))
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (3, 2, 1)
+    line, text = con.execute("SELECT source_line, raw_text FROM events.rejected_rows").fetchone()
+    assert line == 3
+    assert text.endswith(" characters; the whole line is in the raw file]"), (len(text), text[-80:])
+    assert MAX_RAW_TEXT < len(text) < MAX_RAW_TEXT + 100
+    assert text.startswith("A2,2026-03-09,AAAA")

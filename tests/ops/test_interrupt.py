@@ -50,6 +50,7 @@ def test_sigterm_during_ingest_stops_the_refresh_cleanly(demo_exports, tmp_path)
     assert rc == EXIT_INTERRUPTED, out[-3000:]
     assert "Refresh INTERRUPTED in stage 'ingest'" in out, out[-3000:]
     assert "Nothing new was published; readers still see nothing" in out
+    assert "dbt was stopped" not in out  # dbt had not started
     assert "Traceback" not in out
     print(f"refresh stopped {stopped_after:.1f} s after SIGTERM")
     # nothing of the refresh is left running (dbt, Dagster's compute-log tailers)
