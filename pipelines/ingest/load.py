@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
 
 
-
 @dataclass
 class FileResult:
     """Outcome of one file. ``skipped``: the same content (sha256) was already handled by this contract."""
