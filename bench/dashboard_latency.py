@@ -83,8 +83,8 @@ def domain_page_calls(data: Any, snap: Any, source: str, start: dt.date,
                       end: dt.date) -> list[tuple[str, Callable[[], Any]]]:
     """The queries of the domain pages for the window [start, end] (dates, inclusive): ``fact_rows`` per
     published fact model (widest load window and every column its metrics and the page filters need, as
-    ``dashboards.domain.load``), ``distinct_values`` per category filter column, ``lineage`` (drill-down,
-    ``dashboards.domain.DRILL_LIMIT`` rows) and ``points`` per lineage aggregate types, ``has_table`` +
+    ``dashboards.domain.load``), ``unreported_metrics`` (once per page), ``distinct_values`` per category
+    filter column, ``lineage`` (drill-down, ``dashboards.domain.DRILL_LIMIT`` rows) and ``points`` per lineage aggregate types, ``has_table`` +
     ``table_rows`` of the registers the facilities and confined pages show."""
     from dashboards import catalog, domain, metrics
 
@@ -100,7 +100,8 @@ def domain_page_calls(data: Any, snap: Any, source: str, start: dt.date,
             entry["lo"] = min(entry["lo"], metrics.load_window(start, end, m.grain)[0])
             entry["wanted"].update(spec.dims, m.needed_columns)
             entry["dims"].update(spec.dims)
-    calls: list[tuple[str, Callable[[], Any]]] = []
+    calls: list[tuple[str, Callable[[], Any]]] = [
+        ("unreported_metrics", functools.partial(data.unreported_metrics, snap, source))]
     lineage_types: set[tuple[str, ...]] = set()
     for model, e in sorted(models.items()):
         calls.append((f"fact_rows {model}", functools.partial(

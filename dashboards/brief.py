@@ -46,9 +46,11 @@ class BriefError(RuntimeError):
 def _rows_for(snap: data.Snapshot, source: str, start: dt.date, end: dt.date,
               defs: list[metrics.MetricDef]) -> list[metrics.MetricValue]:
     values = []
+    unreported = data.unreported_metrics(snap, source)  # unknown for this source, never shown as 0 %
     by_model: dict[str, list[metrics.MetricDef]] = {}
     for m in defs:
-        by_model.setdefault(m.model, []).append(m)
+        if m.metric_id not in unreported:
+            by_model.setdefault(m.model, []).append(m)
     for model, ms in by_model.items():
         lo = min(metrics.load_window(start, end, m.grain)[0] for m in ms)
         try:

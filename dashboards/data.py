@@ -653,6 +653,18 @@ def streets(snap: Snapshot, source: str) -> list[str]:
     return list(df["street"])
 
 
+def unreported_metrics(snap: Snapshot, source: str) -> dict[str, str]:
+    """Metrics ``source`` cannot report: metric id -> the evidence it requires that the source never recorded
+    (an event type such as ``first_contact_made``, or ``event_type.payload_key``), from
+    ``marts.dim_metric_source`` (``reported = false``). Such a metric is unknown for the source, not 0 %.
+    Empty when the mart is not published."""
+    if not has_table(snap, "marts.dim_metric_source"):
+        return {}
+    df = query(snap, "SELECT metric_id, requires FROM marts.dim_metric_source WHERE source_system = ? "
+                     "AND NOT reported ORDER BY metric_id", (source,))
+    return dict(zip(df["metric_id"], df["requires"]))
+
+
 def fact_rows(snap: Snapshot, model: str, date_column: str, start: dt.date, end: dt.date, source: str,
               wanted: Sequence[str]) -> pd.DataFrame:
     """Rows of ``marts.<model>`` for ``source`` with ``date_column`` in [start, end] (inclusive):

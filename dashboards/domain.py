@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
@@ -34,12 +34,15 @@ DRILL_LIMIT = 2000
 @dataclass
 class PageData:
     """What the tiles were computed from: ``filters``, usable ``values`` (metric id ->
-    MetricValue), filtered fact ``rows`` per model, and ``unavailable`` (metric id -> reason)."""
+    MetricValue), filtered fact ``rows`` per model, ``unavailable`` (metric id -> reason) and
+    ``unreported`` (metric id -> the evidence the data set never recorded, see
+    :func:`dashboards.data.unreported_metrics`; shown as "not reported by this data set", never 0 %)."""
 
     filters: filters.Filters
     values: dict[str, metrics.MetricValue]
     rows: dict[str, pd.DataFrame]
     unavailable: dict[str, str]
+    unreported: dict[str, str] = field(default_factory=dict)
 
 
 def page_metrics(snap: data.Snapshot, ids: tuple[str, ...]) -> tuple[list[metrics.MetricDef], dict[str, str]]:
@@ -84,9 +87,11 @@ def load(snap: data.Snapshot, f: filters.Filters, defs: list[metrics.MetricDef],
          dims: tuple[str, ...]) -> PageData:
     """Load each model once (all columns its metrics need, over the widest load window) and
     compute every tile."""
+    unreported = data.unreported_metrics(snap, f.source)
     by_model: dict[str, list[metrics.MetricDef]] = {}
     for m in defs:
-        by_model.setdefault(m.model, []).append(m)
+        if m.metric_id not in unreported:
+            by_model.setdefault(m.model, []).append(m)
     rows: dict[str, pd.DataFrame] = {}
     values: dict[str, metrics.MetricValue] = {}
     unavailable: dict[str, str] = {}
@@ -108,7 +113,8 @@ def load(snap: data.Snapshot, f: filters.Filters, defs: list[metrics.MetricDef],
                 unavailable[m.metric_id] = f"marts.{model}.{missing[0]}"
                 continue
             values[m.metric_id] = metrics.compute(m, df, f.start, f.end)
-    return PageData(f, values, rows, unavailable)
+    return PageData(f, values, rows, unavailable,
+                    {m.metric_id: unreported[m.metric_id] for m in defs if m.metric_id in unreported})
 
 
 def unit_label(m: metrics.MetricDef) -> str:
@@ -190,6 +196,13 @@ def render_unavailable(unavailable: dict[str, str]) -> None:
         st.info(t("state.metrics_not_available", items=items), icon=":material/construction:")
 
 
+def render_unreported(unreported: dict[str, str]) -> None:
+    """The note listing metrics the chosen data set cannot report, with the evidence each needs."""
+    if unreported:
+        items = "、".join(f"{mid}（{needs}）" for mid, needs in unreported.items())
+        st.info(t("state.metrics_not_reported", items=items), icon=":material/block:")
+
+
 def render_domain(ctx: frame.PageContext, spec: catalog.DomainSpec,
                   extra: Callable[[frame.PageContext, filters.Filters], None] | None = None) -> PageData | None:
     """The whole KPI page body for ``spec``; ``extra(ctx, filters)`` adds page-specific sections
@@ -212,6 +225,7 @@ def render_domain(ctx: frame.PageContext, spec: catalog.DomainSpec,
     st.subheader(t("overview.kpis"))
     render_tiles(shown, lang)
     render_unavailable(page.unavailable)
+    render_unreported(page.unreported)
     frame.downloads(frame.localize(tiles_table(shown, lang)), f"kpis_{spec.key}_{f.key()}", key=f"dl_{spec.key}_kpis")
     if shown:
         render_focus(ctx, spec, page, shown)

@@ -6,6 +6,12 @@
       `model` (the fct model name). Empty while dbt parses (the graph is not filled yet).
       Raises a compiler error when a metric id is declared twice or a required key is missing.
   sql_text(value): a SQL string literal of `value` (quotes doubled) or null.
+  required_payload_fields(): sorted distinct `requires` values of the registry that name a payload field
+      (`<event_type>.<payload key>`, e.g. inspection_performed.alarm_installed); plain event types are left out.
+
+  A metric's optional meta key `requires` names the evidence a source system must have recorded for the metric
+  to be reportable from it: an event type (first_contact_made) or an event type's payload field
+  (inspection_performed.alarm_installed). A source that never recorded it reports NULL, not 0 % (dim_metric_source).
 #}
 {% macro metric_registry() -%}
   {%- set found = [] -%}
@@ -37,4 +43,14 @@
 
 {% macro sql_text(value) -%}
   {%- if value is none -%}null{%- else -%}'{{ (value | string).replace("'", "''") }}'{%- endif -%}
+{%- endmacro %}
+
+{% macro required_payload_fields() -%}
+  {%- set fields = [] -%}
+  {%- for m in city_safety.metric_registry() -%}
+    {%- if m.get('requires') and '.' in m['requires'] and m['requires'] not in fields -%}
+      {%- do fields.append(m['requires']) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {{ return(fields | sort) }}
 {%- endmacro %}

@@ -340,3 +340,31 @@ def test_points_come_from_lineage_coordinates_when_published(serving_fresh):
     assert len(pts) == n > 0 and set(pts["lon"]) == {118.59}
     fig = maps.point_map(pts, "t", "alarms")
     assert len(fig.data) == 1 and list(fig.data[0].x) == list(pts["lon"])
+
+
+def test_metrics_the_data_set_cannot_report_are_not_shown_as_zero(serving_fresh):
+    """marts.dim_metric_source says licheng never records first_contact_made: H4 响应率 leaves the tiles and is
+    listed as not reported (with the evidence it needs) instead of a 0 % tile; C16 is unaffected."""
+    from dashboards import domain, filters
+
+    window = dict(source="licheng", zone="Asia/Shanghai", start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 31))
+    with data.service_scope():
+        snap = data.current_snapshot()
+        defs, _ = domain.page_metrics(snap, ("C16", "H4"))
+        before = domain.load(snap, filters.Filters(**window), defs, ())
+    assert set(before.values) == {"C16", "H4"} and before.unreported == {}  # the mart is not published yet
+
+    con = duckdb.connect(str(serving_fresh.db_path))
+    con.execute("CREATE TABLE marts.dim_metric_source (metric_id VARCHAR, source_system VARCHAR, requires VARCHAR, "
+                "reported BOOLEAN, evidence_events BIGINT)")
+    con.execute("INSERT INTO marts.dim_metric_source VALUES ('H4', 'licheng', 'first_contact_made', false, 0), "
+                "('C16', 'licheng', NULL, true, NULL), ('H4', 'la311', 'first_contact_made', true, 3)")
+    con.close()
+    snap = data.Snapshot(snap.warehouse_dir, snap.version + 100, snap.path, snap.published_at)  # new cache key
+    with data.service_scope():
+        assert data.unreported_metrics(snap, "licheng") == {"H4": "first_contact_made"}
+        assert data.unreported_metrics(snap, "la311") == {}
+        after = domain.load(snap, filters.Filters(**window), defs, ())
+    assert set(after.values) == {"C16"}
+    assert after.unreported == {"H4": "first_contact_made"}
+    assert after.values["C16"].value == before.values["C16"].value

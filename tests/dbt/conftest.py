@@ -266,6 +266,7 @@ MARTS = [
     "fct_patrol_checkin_daily", "fct_illegal_construction_monthly", "fct_complaint_service_daily",
     "fct_complaint_feedback_daily", "fct_tips_monthly", "fct_sensor_alarms_daily", "fct_sensor_devices_daily",
     "fct_metric_values", "fct_street_composite_components", "fct_street_composite_monthly", "fct_metric_restatements",
+    "dim_metric_source",
 ]
 # incremental facts (city_safety.incremental_config): delete + insert of the partitions affected since their watermark
 INCREMENTAL_MARTS = ["fct_fault_disposal_daily", "fct_complaint_closure_daily", "fct_complaints_received_daily",

@@ -229,6 +229,27 @@ def test_metric_values_roll_up_the_facts(base):
                              "WHERE metric_id = 'C1' AND source_system = 'licheng'") == [(4.0, 0)]
 
 
+def test_metrics_a_source_cannot_report_are_null_not_zero(base):
+    built, _ = base
+    applicability = {(m, src): (reported, n) for m, src, reported, n in query(
+        built.path, "SELECT metric_id, source_system, reported, evidence_events FROM main_marts.dim_metric_source "
+                    "WHERE metric_id IN ('H4', 'G3', 'C16')")}
+    # no fixture source records first_contact_made (H4 requires it); licheng's inspections carry alarm_installed
+    assert applicability[("H4", "la311")] == (False, 0)
+    assert applicability[("H4", "licheng")] == (False, 0)
+    assert applicability[("C16", "la311")] == (True, None)  # no requirement
+    reported, n = applicability[("G3", "licheng")]
+    assert reported and n > 0
+    # H4 for la311: complaints received stay in the denominator, numerator and value are unknown (NULL), not 0
+    h4 = query(built.path, "SELECT count(*), sum(denominator), count(numerator), count(value), bool_or(reported) "
+                           "FROM main_marts.fct_metric_values WHERE metric_id = 'H4' AND source_system = 'la311'")
+    c1 = query(built.path, "SELECT sum(value) FROM main_marts.fct_metric_values "
+                           "WHERE metric_id = 'C1' AND source_system = 'la311'")[0][0]
+    assert h4 == [(h4[0][0], c1, 0, 0, False)] and h4[0][0] > 0
+    assert query(built.path, "SELECT bool_and(reported), count(value) > 0 FROM main_marts.fct_metric_values "
+                             "WHERE metric_id = 'C16' AND source_system = 'la311'") == [(True, True)]
+
+
 def test_restatements_show_late_and_corrected_data(base):
     built, _ = base
     rows = query(built.path, """
