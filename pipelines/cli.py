@@ -90,10 +90,7 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
         total = ["total", *(sum(t.get(k, 0) for t in outcome.ingest.values()) for k in keys)]
         print(render_table(["source kind", "files loaded", "skipped (seen)", "files rejected", "rows loaded",
                             "rows rejected"], [*rows, total]))
-    if outcome.unmatched:
-        print(f"{len(outcome.unmatched)} file(s) in the raw folder match no source contract (not loaded):")
-        for p in outcome.unmatched[:20]:
-            print(f"  {p}")
+    print_unmatched(outcome.unmatched)
     if outcome.run_id:
         print(f"Dagster run {outcome.run_id} (home {wh.dagster_home})")
     if outcome.success:
@@ -128,6 +125,23 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
                  + (f"; NOT delivered to {', '.join(alert.failed)}" if alert.failed else "") + ".")
     print("\n".join(lines), file=sys.stderr)
     return EXIT_INTERRUPTED if outcome.interrupted else EXIT_FAILED
+
+
+UNMATCHED_SHOWN = 20
+
+
+def print_unmatched(unmatched: list[str], shown: int = UNMATCHED_SHOWN) -> None:
+    """Print the raw files no source contract matched: the first ``shown`` paths, then how many more.
+
+    Many unmatched files usually mean ``--raw-dir`` points one level too high or too low, so the tail says so.
+    """
+    if not unmatched:
+        return
+    print(f"{len(unmatched)} file(s) in the raw folder match no source contract (not loaded):")
+    for p in unmatched[:shown]:
+        print(f"  {p}")
+    if len(unmatched) > shown:
+        print(f"  ... and {len(unmatched) - shown} more (is --raw-dir the folder the contracts expect?)")
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -1,0 +1,23 @@
+"""The refresh summary's list of raw files no contract matched (pipelines.cli.print_unmatched)."""
+
+from __future__ import annotations
+
+from pipelines.cli import print_unmatched
+
+
+def test_unmatched_list_is_capped_and_says_how_many_more(capsys):
+    files = [f"raw/x/export_{i:02d}.csv" for i in range(25)]
+    print_unmatched(files, shown=20)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "25 file(s) in the raw folder match no source contract (not loaded):"
+    assert lines[1:21] == [f"  {f}" for f in files[:20]]
+    assert lines[21] == "  ... and 5 more (is --raw-dir the folder the contracts expect?)"
+    assert len(lines) == 22
+
+
+def test_short_or_empty_unmatched_list(capsys):
+    print_unmatched(["raw/a.csv"])
+    assert capsys.readouterr().out.splitlines() == [
+        "1 file(s) in the raw folder match no source contract (not loaded):", "  raw/a.csv"]
+    print_unmatched([])
+    assert capsys.readouterr().out == ""
