@@ -19,8 +19,10 @@ help:  ## list targets
 setup:  ## install Debian packages, the Python env (uv.lock) and the dbt manifest
 	./setup.sh
 
-demo: setup  ## write the deterministic demo exports into $(RAW)/demo and refresh the warehouse
+demo: setup  ## write the deterministic demo exports into $(RAW)/demo, refresh, add the next morning's exports, refresh again
 	$(PY) -m pipelines.demo.generate --out $(RAW)
+	$(PY) -m pipelines refresh --raw-dir $(RAW) --warehouse-dir $(WAREHOUSE)
+	$(PY) -m pipelines.demo.generate --out $(RAW) --next-day
 	$(PY) -m pipelines refresh --raw-dir $(RAW) --warehouse-dir $(WAREHOUSE)
 
 refresh:  ## ingest -> audit -> dbt build -> publish, through Dagster (recorded in $(WAREHOUSE)/dagster_home)

@@ -10,8 +10,8 @@ confined, construction, complaints, sensors) loads each published fact model of 
 ``dashboards.domain.load`` asks them), its category filters with ``distinct_values``, the drill-down
 with ``lineage`` and the map points with ``points`` per lineage aggregate type (``catalog.LINEAGE``); the
 facilities and confined pages read ``table_rows`` of ``marts.dim_bridge`` / ``marts.dim_confined_space_unit``;
-the quality page asks ``file_ledger``, ``rejected_count``, ``rejected_rows`` and ``latest_dates``; the SQL
-page ``tables`` and ``schema_catalog``. Two views are measured:
+the quality page asks ``file_ledger``, ``rejected_count``, ``rejected_rows``, ``latest_dates`` and
+``restatements``; the SQL page ``tables`` and ``schema_catalog``. Two views are measured:
 
 - **per call**: each ``dashboards.data`` function with its cache bypassed (``data.query`` patched to the
   uncached ``data.run_query``), so every helper query (``tables()``, ``columns()``) runs as on a cold page;
@@ -74,6 +74,7 @@ def scenario_calls(data: Any, snap: Any, source: str = "licheng") -> list[tuple[
         ("rejected_count", lambda: data.rejected_count(snap)),
         ("rejected_rows", lambda: data.rejected_rows(snap)),
         ("latest_dates", lambda: data.latest_dates(snap)),
+        ("restatements", lambda: data.restatements(snap)),
         ("tables", lambda: data.tables(snap)),
         ("schema_catalog", lambda: data.schema_catalog(snap)),
     ]

@@ -774,6 +774,33 @@ def schema_catalog(snap: Snapshot) -> pd.DataFrame:
     )
 
 
+def restatements(snap: Snapshot) -> pd.DataFrame:
+    """Restated headline numbers (口径回溯, ``marts.fct_metric_restatements``): one row per source_system, metric,
+    local day and earlier load cut-off whose number changed because of late or corrected data. Columns:
+    source_system, metric_id, date_local, cutoff_at, value_then, value_latest, value_delta (rates 0..1; C1 a
+    count), numerator_then, denominator_then, numerator_latest, denominator_latest, caused_by (paths of the
+    loads that caused it, from the ledger); newest cut-off first. Empty when the mart is not published."""
+    if not has_table(snap, "marts.fct_metric_restatements"):
+        return pd.DataFrame(columns=["source_system", "metric_id", "date_local", "cutoff_at", "value_then",
+                                     "value_latest", "value_delta", "numerator_then", "denominator_then",
+                                     "numerator_latest", "denominator_latest", "caused_by"])
+    return query(snap, """
+        WITH causes AS (
+            SELECT r.source_system, r.metric_id, r.date_local, r.cutoff_at,
+                   string_agg(DISTINCT l.path, ', ' ORDER BY l.path) AS caused_by
+            FROM marts.fct_metric_restatements r, unnest(string_split(r.caused_by_loads, ',')) AS c(load_id)
+            JOIN ops.file_ledger l ON l.load_id = c.load_id
+            GROUP BY ALL
+        )
+        SELECT r.source_system, r.metric_id, r.date_local, r.cutoff_at, r.value_then, r.value_latest,
+               r.value_delta, r.numerator_then, r.denominator_then, r.numerator_latest, r.denominator_latest,
+               coalesce(c.caused_by, r.caused_by_loads) AS caused_by
+        FROM marts.fct_metric_restatements r
+        LEFT JOIN causes c USING (source_system, metric_id, date_local, cutoff_at)
+        ORDER BY r.cutoff_at DESC, r.source_system, r.metric_id, r.date_local
+        """)
+
+
 def latest_dates(snap: Snapshot) -> pd.DataFrame:
     """Freshness per mart: table, source_system, latest local date (``date_local``,
     ``period_month`` or ``period_year``) and n_rows; only marts that have such a column."""

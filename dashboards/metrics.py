@@ -383,20 +383,30 @@ def format_value(metric: MetricDef, value: float | None, lang: str = "zh") -> st
     return f"{value:,.1f}"
 
 
-def format_delta(metric: MetricDef, delta: float | None, lang: str = "zh") -> str | None:
-    """Change against the previous period: percentage points for rates, else in the unit."""
+def format_change(metric: MetricDef, delta: float | None, lang: str = "zh") -> str | None:
+    """A signed change: ``+1.5 个百分点`` / ``+1.5 pp`` for rates, else ``+12`` in the unit; ``None`` when
+    ``delta`` is None, ``""`` when it rounds to zero."""
     if delta is None:
         return None
     if metric.unit == "ratio":
         points = round(delta * 100, 1)
         if not points:
-            return "持平（较上期）" if lang == "zh" else "unchanged vs previous period"
-        return f"{points:+.1f} 个百分点（较上期）" if lang == "zh" else f"{points:+.1f} pp vs previous period"
+            return ""
+        return f"{points:+.1f} 个百分点" if lang == "zh" else f"{points:+.1f} pp"
     if round(delta, 1) == 0:
-        return "持平（较上期）" if lang == "zh" else "unchanged vs previous period"
-    text = format_value(metric, abs(delta), lang)
+        return ""
     sign = "+" if delta > 0 else "-"  # ASCII minus: st.metric reads the arrow from the sign
-    return f"{sign}{text}（较上期）" if lang == "zh" else f"{sign}{text} vs previous period"
+    return f"{sign}{format_value(metric, abs(delta), lang)}"
+
+
+def format_delta(metric: MetricDef, delta: float | None, lang: str = "zh") -> str | None:
+    """Change against the previous period: percentage points for rates, else in the unit."""
+    change = format_change(metric, delta, lang)
+    if change is None:
+        return None
+    if not change:
+        return "持平（较上期）" if lang == "zh" else "unchanged vs previous period"
+    return f"{change}（较上期）" if lang == "zh" else f"{change} vs previous period"
 
 
 def delta_color(metric: MetricDef, delta: float | None) -> str:

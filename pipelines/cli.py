@@ -252,8 +252,11 @@ def cmd_check_freshness(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Write the demo exports into the raw folder (unless present), refresh, then serve the dashboards."""
-    from pipelines.demo.generate import generate
+    """Write the demo exports into the raw folder (unless present), refresh; then the next morning's exports
+    (late repairs, unless present) and a second refresh, so the restatement mart has numbers to show; then serve
+    the dashboards."""
+    from pipelines.demo.generate import generate, generate_next_day
+    from pipelines.demo.spec import NEXT_DAY_FILES
 
     raw = Path(args.raw_dir)
     if not (raw / "demo").is_dir():
@@ -263,6 +266,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     code = cmd_refresh(args)
     if code != EXIT_OK:
         return code
+    if not all((raw / rel).exists() for rel in NEXT_DAY_FILES.values()):
+        print("Writing the next morning's exports (late-entered repairs) and refreshing again ...", flush=True)
+        generate_next_day(raw)
+        code = cmd_refresh(args)
+        if code != EXIT_OK:
+            return code
     return EXIT_OK if args.no_serve else cmd_serve(args)
 
 
@@ -393,7 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", parents=[common], help="demo exports -> refresh -> serve (the README's first command)",
                        description="Write the deterministic demo exports into <raw>/demo (when missing), run the "
-                                   "refresh on the raw folder, then serve the dashboards.")
+                                   "refresh on the raw folder, add the next morning's exports (when missing) and "
+                                   "refresh again, then serve the dashboards.")
     p.add_argument("--raw-dir", type=Path, default=None, help="landing folder; default $CSW_RAW_DIR or ./raw")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")

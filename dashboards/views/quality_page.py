@@ -1,13 +1,14 @@
 """数据质量 Data quality: freshness (published version and age, last refresh failure, latest date
-per mart), the file ledger (what loaded, what was rejected and why) and the rejected rows with
-file, line, reason and raw text (ops.file_ledger, ops.rejected_rows)."""
+per mart), restated numbers (口径回溯: past headline numbers changed by late or corrected data,
+marts.fct_metric_restatements), the file ledger (what loaded, what was rejected and why) and the rejected
+rows with file, line, reason and raw text (ops.file_ledger, ops.rejected_rows)."""
 
 PAGE = {"order": 90, "title": "nav.quality", "icon": ":material/fact_check:", "url_path": "quality"}
 
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboards import data, frame  # noqa: E402
+from dashboards import data, frame, metrics  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 
 REJECTED_LIMIT = 5000
@@ -17,6 +18,10 @@ LEDGER_COLUMNS = {
     "rows_in_file": "col.rows_in_file", "rows_loaded": "col.rows_loaded",
     "rows_rejected": "col.rows_rejected", "top_reasons": "col.top_reasons",
     "recorded_at": "col.recorded_at", "error": "col.error",
+}
+RESTATEMENT_COLUMNS = {
+    "source_system": "col.source_system", "metric": "col.metric", "date_local": "col.date", "value_then": "col.value_then",
+    "value_latest": "col.value_latest", "value_delta": "col.value_delta", "caused_by": "col.caused_by",
 }
 REJECTED_COLUMNS = {
     "source_file": "col.file", "source_line": "col.line", "reason_code": "col.reason_code",
@@ -50,10 +55,36 @@ def render_freshness(ctx: frame.PageContext) -> None:
         frame.downloads(shown, f"freshness_v{snap.version}", key="dl_freshness")
 
 
+def render_restatements(ctx: frame.PageContext) -> None:
+    """口径回溯: the headline numbers of past days that late or corrected loads changed, compared with what was
+    known at a chosen earlier load cut-off (default: the latest one), for every data set."""
+    snap = ctx.snapshot
+    st.subheader(t("quality.restated"))
+    rows = data.restatements(snap)
+    if rows.empty:
+        st.info(t("quality.none_restated"))
+        return
+    rows["cutoff"] = local_text(rows["cutoff_at"])
+    cutoffs = list(dict.fromkeys(rows["cutoff"]))
+    cutoff = st.selectbox(t("quality.restated_since", zone=data.DISPLAY_TZ), cutoffs, key="restated_cutoff")
+    chosen = rows[rows["cutoff"] == cutoff].copy()
+    defs, _ = metrics.registry(data.metric_dim(snap))
+    chosen["metric"] = [f"{m} {defs[m].name(ctx.lang)}" if m in defs else m for m in chosen["metric_id"]]
+    for col, fmt in (("value_then", metrics.format_value), ("value_latest", metrics.format_value),
+                     ("value_delta", metrics.format_change)):
+        chosen[col] = [fmt(defs[m], v, ctx.lang) if m in defs else v
+                       for m, v in zip(chosen["metric_id"], chosen[col].astype(object).where(chosen[col].notna(), None))]
+    st.caption(t("quality.restated_summary", n=len(chosen), metrics=chosen["metric_id"].nunique()))
+    shown = localized(chosen, RESTATEMENT_COLUMNS)
+    st.dataframe(shown, hide_index=True, key="restated_table")
+    frame.downloads(shown, f"restatements_v{snap.version}", key="dl_restated")
+
+
 def render(ctx: frame.PageContext) -> None:
-    """Freshness, ledger table, summary and the rejected-rows listing with a per-file filter."""
+    """Freshness, restated numbers, ledger table, summary and the rejected-rows listing with a per-file filter."""
     snap = ctx.snapshot
     render_freshness(ctx)
+    render_restatements(ctx)
     ledger = data.file_ledger(snap)
     st.subheader(t("quality.ledger"))
     st.caption(t("quality.summary", files=len(ledger), loaded=int(ledger["rows_loaded"].fillna(0).sum()),

@@ -2,9 +2,10 @@
 
 Usage::
 
-    python -m pipelines.demo.generate --out raw [--seed 20261129]
+    python -m pipelines.demo.generate --out raw [--seed 20261129] [--next-day]
 
-writes ``<out>/demo/`` (file names in ``spec.FILES``), one file per source contract
+writes ``<out>/demo/`` (file names in ``spec.FILES``; with ``--next-day`` only the next morning's exports,
+``spec.NEXT_DAY_FILES``, late data to load in a second refresh), one file per source contract
 ``pipelines/contracts/demo_*.yaml``. Same seed -> same bytes on every run and machine: every random
 draw comes from ``random.Random(f"{seed}:<domain>")`` and no wall clock is read (the reference year
 is 2025-11-01 .. 2026-10-31 Asia/Shanghai, exported at 2026-11-01 00:00).
@@ -24,7 +25,7 @@ from . import faults as flt
 from . import inspections as insp
 from . import registry as reg
 from . import sensors as sen
-from .spec import DEFAULT_SEED, FILES, fmt_local
+from .spec import DEFAULT_SEED, EXPORT_AT, FILES, NEXT_DAY_FILES, fmt_local
 from .writers import write_csv, write_jsonl, write_xlsx
 
 DATE_FMT = "yyyy-mm-dd"
@@ -132,7 +133,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     inspections = insp.make_inspections(_rng(seed, "inspections"), users)
     _write_inspections(paths["gas_inspections"], inspections)
     _write_assets(paths["assets"], assets)
-    _write_faults(paths["faults"], flt.make_faults(_rng(seed, "faults"), assets))
+    _write_faults(paths["faults"], [flt.exported(f, EXPORT_AT) for f in _faults(seed, assets)])
     complaints = cmp.make_complaints(_rng(seed, "complaints"))
     _write_complaints(paths["complaints"], complaints)
     devices = sen.make_devices(_rng(seed, "devices"), users, assets)
@@ -144,6 +145,23 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     return paths
 
 
+def generate_next_day(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, Path]:
+    """Write the next morning's exports (``spec.NEXT_DAY_FILES``, taken at ``spec.NEXT_DAY_AT``) under
+    ``out_dir/demo/`` and return {file key: path}: the faults whose arrival or repair came after the main
+    export (late data). Deterministic in ``seed`` and consistent with :func:`generate` of the same seed."""
+    out_dir = Path(out_dir)
+    paths = {key: out_dir / rel for key, rel in NEXT_DAY_FILES.items()}
+    _write_faults(paths["faults_next_day"], flt.next_day_update(_faults(seed, reg.make_assets(_rng(seed, "assets")))))
+    return paths
+
+
+def _faults(seed: int, assets: list[reg.Asset]) -> list[flt.Fault]:
+    """The year's faults with their true times and the late-entered repairs marked (both exports use them)."""
+    faults = flt.make_faults(_rng(seed, "faults"), assets)
+    flt.mark_late_entries(_rng(seed, "faults_late_entry"), faults)
+    return faults
+
+
 def unloadable_tickets(items: list[cmp.Complaint]) -> set[str]:
     """Ticket ids whose exported row carries a deliberate defect (see :func:`complaint_rows`)."""
     rows = complaint_rows(items)
@@ -153,12 +171,14 @@ def unloadable_tickets(items: list[cmp.Complaint]) -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry: ``--out DIR [--seed N]``; prints one line per file (size, path)."""
+    """CLI entry: ``--out DIR [--seed N] [--next-day]``; prints one line per file (size, path)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines.demo.generate", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="raw folder to write demo/ into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--next-day", action="store_true",
+                        help="write only the next morning's exports (late data for a second refresh)")
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.seed)
+    paths = (generate_next_day if args.next_day else generate)(args.out, args.seed)
     total = 0
     for key, path in paths.items():
         size = path.stat().st_size

@@ -20,6 +20,8 @@ DEFAULT_SEED = 20261129
 YEAR_START = datetime(2025, 11, 1, 0, 0, 0)
 YEAR_END = datetime(2026, 11, 1, 0, 0, 0)  # exclusive: the year is 2025-11-01 .. 2026-10-31
 EXPORT_AT = YEAR_END  # files are "exported" at this instant: nothing after it may appear in them
+# The next morning's exports (pipelines.demo.next_day): what changed after EXPORT_AT, up to this instant.
+NEXT_DAY_AT = EXPORT_AT + timedelta(days=1)
 
 # Sensor readings window: 15-minute readings for the last 14 days, hourly for the 30 days before.
 READINGS_FINE_START = YEAR_END - timedelta(days=14)
@@ -81,12 +83,19 @@ FILES = {
     "complaint_followups": "demo/complaint_followups.csv",
 }
 
+# The next morning's exports, written after the first refresh by `python -m pipelines demo` (late data: the
+# restatement mart fct_metric_restatements shows the numbers they change). Same contracts as the main files.
+NEXT_DAY_FILES = {
+    "faults_next_day": f"demo/facility_faults_{NEXT_DAY_AT:%Y-%m-%d}.csv",
+}
+
 # Contract (pipelines/contracts/<name>.yaml) and ingest kind per file.
 CONTRACTS = {
     "gas_users": ("demo_gas_users", "registry"),
     "gas_inspections": ("demo_gas_inspections", "inspections"),
     "assets": ("demo_assets", "facilities"),
     "faults": ("demo_faults", "facilities"),
+    "faults_next_day": ("demo_faults", "facilities"),
     "complaints": ("demo_complaints", "complaints"),
     "sensor_readings": ("demo_sensor_readings", "sensors"),
     "sensor_alarms": ("demo_sensor_alarms", "sensors"),

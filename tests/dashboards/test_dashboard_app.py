@@ -408,3 +408,32 @@ def test_new_version_is_picked_up_without_restart(serving_fresh, make_app):
     assert_clean(at)
     assert metrics_by_id(at)["F1"].value == "100.0 %" != before
     assert any("v4" in c.value for c in at.caption)
+
+
+def test_data_quality_page_shows_restated_numbers(serving_fresh, make_app):
+    """口径回溯: past numbers changed by a later load, per cut-off, with the metric name and the file that caused it."""
+    con = duckdb.connect(str(serving_fresh.db_path))
+    con.execute("""
+        CREATE TABLE marts.fct_metric_restatements (
+            source_system VARCHAR, metric_id VARCHAR, date_local DATE, cutoff_at TIMESTAMPTZ,
+            latest_cutoff_at TIMESTAMPTZ, numerator_then BIGINT, denominator_then BIGINT, value_then DOUBLE,
+            numerator_latest BIGINT, denominator_latest BIGINT, value_latest DOUBLE, value_delta DOUBLE,
+            caused_by_loads VARCHAR)""")
+    con.execute("""
+        INSERT INTO marts.fct_metric_restatements VALUES
+        ('licheng', 'F1', DATE '2025-03-30', TIMESTAMPTZ '2025-03-31 18:00:00+00', TIMESTAMPTZ '2025-03-31 18:02:00+00',
+         8, 10, 0.8, 9, 10, 0.9, 0.1, 'L20250331180100b2'),
+        ('licheng', 'C1', DATE '2025-03-29', TIMESTAMPTZ '2025-03-31 17:00:00+00', TIMESTAMPTZ '2025-03-31 18:02:00+00',
+         5, NULL, 5.0, 6, NULL, 6.0, 1.0, 'L20250331180000a1')""")
+    con.close()
+    at = make_app().run()
+    at.switch_page(view("quality")).run()
+    assert_clean(at)
+    restated = at.dataframe[1].value  # after the freshness table
+    assert list(restated.columns) == ["数据来源系统", "指标", "日期", "当时数值", "现值", "变化", "引起变化的文件"]
+    assert len(restated) == 1  # the latest cut-off (2025-04-01 02:00 Shanghai) is chosen by default
+    row = restated.iloc[0]
+    assert row["指标"] == "F1 设施故障日处置率" and row["引起变化的文件"] == "licheng/燃气检查_2025-03.xlsx"
+    assert (row["当时数值"], row["现值"], row["变化"]) == ("80.0 %", "90.0 %", "+10.0 个百分点")
+    assert any("1 个数值改变" in c.value for c in at.caption)
+    assert at.selectbox(key="restated_cutoff").options == ["2025-04-01 02:00:00", "2025-04-01 01:00:00"]

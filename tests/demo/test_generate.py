@@ -127,6 +127,29 @@ def test_faults_meet_the_24_hour_limit_mostly(demo_paths):
         assert all(t < "2026-11-01" for t in times)
 
 
+def test_next_morning_export_brings_late_steps_of_open_faults(demo_paths, demo_raw, tmp_path):
+    """--next-day: the faults export taken at NEXT_DAY_AT with only the faults whose state moved on after the
+    main export: arrivals/repairs after midnight, and repairs of the last two weeks entered late (补录)."""
+    assert main(["--out", str(tmp_path), "--next-day"]) == 0
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(spec.NEXT_DAY_FILES.values())
+    update = {r["故障编号"]: r for r in _csv(tmp_path / spec.NEXT_DAY_FILES["faults_next_day"])}
+    exported = {r["故障编号"]: r for r in _csv(demo_paths["faults"])}
+    assert update and set(update) <= set(exported)
+    end = f"{spec.NEXT_DAY_AT:%Y-%m-%d %H:%M:%S}"
+    back_filled = 0
+    for fid, r in update.items():
+        before = exported[fid]
+        assert r != before and before["处置状态"] == "处置中", fid  # only open faults can move on
+        assert all(r[c] < end for c in ("到场时间", "修复时间") if r[c])
+        assert {c: r[c] for c in ("上报时间", "处置时限", "所属街道")} == {c: before[c] for c in ("上报时间", "处置时限", "所属街道")}
+        back_filled += r["修复时间"] < "2026-11-01"  # done before the main export, entered after it
+    assert back_filled >= 5
+    again = tmp_path / "again"
+    assert main(["--out", str(again), "--next-day"]) == 0
+    assert _sha(again / spec.NEXT_DAY_FILES["faults_next_day"]) == _sha(tmp_path / spec.NEXT_DAY_FILES["faults_next_day"])
+
+
 def test_complaints_file_is_gbk_not_utf8(demo_paths):
     data = demo_paths["complaints"].read_bytes()
     with pytest.raises(UnicodeDecodeError):
