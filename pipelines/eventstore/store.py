@@ -43,7 +43,8 @@ def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
                       CASE WHEN _n = 1 THEN 1 ELSE coalesce(
                           (SELECT min(i) FROM range(1, _n + 1) t(i)
                            WHERE md5(concat_ws('|', source_system, device_id, sensor_type,
-                                               CAST(epoch_us(measured_at) AS VARCHAR), CAST(i AS VARCHAR))) = reading_id),
+                                               CAST(epoch_us(measured_at) AS VARCHAR),
+                                               CAST(i AS VARCHAR))) = reading_id),
                           _rank) END AS value_index
                FROM (SELECT *, count(*) OVER w AS _n, row_number() OVER (w ORDER BY reading_id) AS _rank
                      FROM events.sensor_readings_v1 WINDOW w AS (PARTITION BY load_id, source_line, sensor_type))""")

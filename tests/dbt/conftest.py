@@ -219,7 +219,8 @@ def create_event_store(db_path: Path) -> None:
             con.execute(
                 "INSERT INTO events.sensor_readings (device_id, sensor_type, measured_at, value, unit, "
                 "quality, raw_value, source, source_system, load_id, source_file, source_line, value_index, "
-                "recorded_at) VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, CAST(? AS TIMESTAMPTZ))",
+                "recorded_at) "
+                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, CAST(? AS TIMESTAMPTZ))",
                 [device, stype, at, value, unit, quality, raw, source, system, load_id, path, recorded],
             )
     finally:
