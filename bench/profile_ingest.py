@@ -7,14 +7,16 @@ Usage::
 Runs ``pipelines.ingest.load.ingest_kind`` like ``bench.ingest_speed --mode product`` but through a
 connection proxy that times each ``execute`` call and attributes it to the calling ``file:function:line``
 inside ``pipelines/`` (a statement profiler: a Python sampler such as py-spy only sees "inside
-con.execute"). Prints JSON ``{"total_seconds", "statements": [{caller, seconds, share, sql}]}``, slowest
-first; ``sql`` is the first 300 characters.
+con.execute"). Prints JSON ``{"total_seconds", "statements": [{caller, seconds, cpu_seconds, share, sql}]}``,
+slowest first (``cpu_seconds``: the process's user + system CPU during the statement, all threads; on a
+shared machine it varies much less than ``seconds``); ``sql`` is the first 300 characters.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import sys
 import time
@@ -22,8 +24,15 @@ import traceback
 from pathlib import Path
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (all DuckDB threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 class TimingConnection:
-    """Wraps a DuckDB connection; ``execute`` calls are timed and recorded in ``self.records``."""
+    """Wraps a DuckDB connection; ``execute`` calls are timed (wall and process CPU seconds) and recorded in
+    ``self.records``."""
 
     def __init__(self, con):
         self._con = con
@@ -32,14 +41,14 @@ class TimingConnection:
     def execute(self, sql, *args, **kwargs):
         caller = next((f for f in reversed(traceback.extract_stack(limit=12)[:-1]) if "/pipelines/" in f.filename),
                       None)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         try:
             return self._con.execute(sql, *args, **kwargs)
         finally:
             where = f"{Path(caller.filename).relative_to(Path(caller.filename).parents[2])}:{caller.name}:{caller.lineno}" \
                 if caller else "?"
             self.records.append({"caller": where, "seconds": time.perf_counter() - t0,
-                                 "sql": " ".join(str(sql).split())[:300]})
+                                 "cpu_seconds": _cpu_seconds() - cpu0, "sql": " ".join(str(sql).split())[:300]})
 
     def __getattr__(self, name):
         return getattr(self._con, name)

@@ -15,8 +15,44 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema ``events`` and its tables if missing (idempotent)."""
+    """Create schema ``events`` and its tables if missing, and upgrade an older layout (idempotent)."""
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    _upgrade_sensor_readings(con)
+
+
+def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite an ``events.sensor_readings`` of the first layout (a stored md5 ``reading_id``, no
+    ``value_index``) into the current one, in one transaction; a no-op on the current layout.
+
+    ``value_index`` is 1 unless several readings share a line and sensor type (packed cells); there it
+    is the index whose documented md5 (schema.sql) equals the stored ``reading_id`` (or, if none does,
+    the rank of the stored id, which keeps the readings of a line apart).
+    """
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'events' AND table_name = 'sensor_readings'").fetchall()}
+    if "reading_id" not in cols:
+        return
+    con.begin()
+    try:
+        con.execute("ALTER TABLE events.sensor_readings RENAME TO sensor_readings_v1")
+        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        con.execute(
+            """INSERT INTO events.sensor_readings BY NAME
+               SELECT * EXCLUDE (reading_id, _n, _rank),
+                      CASE WHEN _n = 1 THEN 1 ELSE coalesce(
+                          (SELECT min(i) FROM range(1, _n + 1) t(i)
+                           WHERE md5(concat_ws('|', source_system, device_id, sensor_type,
+                                               CAST(epoch_us(measured_at) AS VARCHAR),
+                                               CAST(i AS VARCHAR))) = reading_id),
+                          _rank) END AS value_index
+               FROM (SELECT *, count(*) OVER w AS _n, row_number() OVER (w ORDER BY reading_id) AS _rank
+                     FROM events.sensor_readings_v1 WINDOW w AS (PARTITION BY load_id, source_line, sensor_type))""")
+        con.execute("DROP TABLE events.sensor_readings_v1")
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 def loaded_load_for_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:

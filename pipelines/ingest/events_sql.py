@@ -174,7 +174,8 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
 
     Wide rows give one reading per listed measure; long rows one per row (or one per packed part when
     ``split`` is set). Sentinels and out-of-range values keep their raw text, a NULL value and a quality
-    flag, so they are counted but never averaged.
+    flag, so they are counted but never averaged. ``value_index`` is the reading's 1-based position in
+    its cell (packed parts), else 1; the reading's id is derived from it downstream (schema.sql).
     """
     system = lit(contract.system)
     device = f"CAST(t_{r.device} AS VARCHAR)"
@@ -182,12 +183,10 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
     for s in _reading_sources(contract, r, rows):
         quality = _quality("v", s.sentinels, s.valid_range)
         selects.append(f"""
-            SELECT md5(concat_ws('|', {system}, {device}, {s.sensor_type}, CAST(epoch_us({s.measured}) AS VARCHAR),
-                                 CAST({s.index} AS VARCHAR))) AS reading_id,
-                   {device} AS device_id, {s.sensor_type} AS sensor_type, {s.measured} AS measured_at,
+            SELECT {device} AS device_id, {s.sensor_type} AS sensor_type, {s.measured} AS measured_at,
                    CASE WHEN q = 'ok' THEN v END AS value, {s.unit} AS unit, q AS quality, {s.raw} AS raw_value,
                    {lit(contract.source)} AS source, {system} AS source_system, {lit(ctx['load_id'])} AS load_id,
-                   {lit(ctx['source_file'])} AS source_file, _line AS source_line,
+                   {lit(ctx['source_file'])} AS source_file, _line AS source_line, {s.index} AS value_index,
                    CAST({lit(ctx['recorded_at'])} AS TIMESTAMPTZ) AS recorded_at
             FROM (SELECT *, {quality} AS q FROM (SELECT *, {s.value} AS v FROM {s.source} WHERE {s.present}))
             WHERE ({s.measured}) IS NOT NULL AND {device} IS NOT NULL""")

@@ -214,14 +214,14 @@ def create_event_store(db_path: Path) -> None:
                  hot.get("category"), hot.get("subject_type"), hot.get("subject_id"), hot.get("due_at"),
                  hot.get("amount"), json.dumps(ev.payload, ensure_ascii=False)],
             )
-        for key, device, stype, at, value, unit, quality, raw, load_id, system in READINGS:
+        for _, device, stype, at, value, unit, quality, raw, load_id, system in READINGS:
             source, _, path, _, recorded = LOADS[load_id]
             con.execute(
-                "INSERT INTO events.sensor_readings (reading_id, device_id, sensor_type, measured_at, value, unit, "
-                "quality, raw_value, source, source_system, load_id, source_file, source_line, recorded_at) "
-                "VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, 1, CAST(? AS TIMESTAMPTZ))",
-                [hashlib.md5(key.encode()).hexdigest(), device, stype, at, value, unit, quality, raw, source,
-                 system, load_id, path, recorded],
+                "INSERT INTO events.sensor_readings (device_id, sensor_type, measured_at, value, unit, "
+                "quality, raw_value, source, source_system, load_id, source_file, source_line, value_index, "
+                "recorded_at) "
+                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, CAST(? AS TIMESTAMPTZ))",
+                [device, stype, at, value, unit, quality, raw, source, system, load_id, path, recorded],
             )
     finally:
         con.close()

@@ -1,15 +1,19 @@
 """Key checks, cell trimming and reading ids of the ingest (pipelines/ingest/load.py, typing_sql.py,
 events_sql.py): duplicates are dropped by the declared order with a reject naming the kept line and
-the key, NULL key parts compare equal, blanks (incl. full-width and no-break spaces) are trimmed, and
-``reading_id`` is the documented md5 (schema.sql) so a reload re-issues the same ids."""
+the key, NULL key parts compare equal, blanks (incl. full-width and no-break spaces) are trimmed, and a
+reading's identity (system, device, type, instant, ``value_index``) is stored instead of a hashed id
+(schema.sql; ``reading_id`` is derived by dbt, tests/dbt/test_reading_identity.py), also when an older
+store is upgraded."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
 
+import duckdb
 import pytest
 
+from pipelines.eventstore.store import ensure_schema
 from tests.ingest.helpers import ingest_all, rejects, write
 
 SENSORS = """
@@ -127,17 +131,66 @@ def test_cells_are_trimmed_of_all_blanks(env):
     assert rejects(con, "sens/a.csv")[0][:2] == (3, "missing_required")
 
 
-def test_reading_id_is_the_documented_md5_and_stable(env):
+def test_reading_identity_is_stored(env):
     con, raw, contract = env
     contract()
     write(raw / "sens/a.csv", ROWS)
     ingest_all(con, raw, recorded_at=datetime(2026, 3, 9, tzinfo=timezone.utc))
-    got = con.execute("SELECT reading_id, device_id, epoch_us(measured_at), quality, value FROM "
-                      "events.sensor_readings ORDER BY source_line").fetchall()
-    for reading_id, device, micros, _, _ in got:
-        # md5(source_system|device_id|sensor_type|measured_at|value_index), measured_at in epoch microseconds
-        assert reading_id == hashlib.md5(f"tsys|{device}|gas|{micros}|1".encode()).hexdigest()
-    assert [(d, q, v) for _, d, _, q, v in got] == [
-        ("D1", "ok", 1.5), ("D2", "ok", 2.5), ("D3", "ok", 4.5), ("D4", "sentinel", None)]
+    cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
+                                      "AND table_name = 'sensor_readings'").fetchall()]
+    assert "reading_id" not in cols and "value_index" in cols
+    got = con.execute("SELECT device_id, sensor_type, epoch_us(measured_at), value_index, source_line, quality, value "
+                      "FROM events.sensor_readings ORDER BY source_line").fetchall()
+    assert [(d, t, i, line, q, v) for d, t, _, i, line, q, v in got] == [
+        ("D1", "gas", 1, 2, "ok", 1.5), ("D2", "gas", 1, 3, "ok", 2.5), ("D3", "gas", 1, 5, "ok", 4.5),
+        ("D4", "gas", 1, 7, "sentinel", None)]
     # a naive time is read in the contract's zone
     assert got[2][2] == int(datetime(2026, 3, 8, 2, tzinfo=timezone.utc).timestamp() * 1_000_000)
+
+
+def test_packed_values_get_their_position_as_value_index(env, tmp_path):
+    con, raw, _ = env
+    write(tmp_path / "contracts" / "sens.yaml", SENSORS.format(duplicates="").replace(
+        "  value: value\n", "  value: value\n  split: \"|\"\n").replace(
+        "value: {type: float, required: true}", "value: {required: true}"))
+    write(raw / "sens/a.csv", "device_id,sensor_type,ts,value,unit\n"
+          "D1,gas,2026-03-08T10:00:00+08:00,0.260|0.267|-9999,m\nD2,gas,2026-03-08T10:00:00+08:00,1.5,m\n")
+    r = next(iter(ingest_all(con, raw).values()))
+    assert (r.rows_loaded, r.readings_written) == (2, 4)
+    assert con.execute("SELECT device_id, source_line, value_index, raw_value, quality FROM events.sensor_readings "
+                       "ORDER BY 2, 3").fetchall() == [
+        ("D1", 2, 1, "0.260", "ok"), ("D1", 2, 2, "0.267", "ok"), ("D1", 2, 3, "-9999", "sentinel"),
+        ("D2", 3, 1, "1.5", "ok")]
+
+
+# events.sensor_readings as the first layout created it: a stored md5 reading_id, no value_index
+_FIRST_LAYOUT = """CREATE TABLE events.sensor_readings (
+    reading_id VARCHAR NOT NULL, device_id VARCHAR NOT NULL, sensor_type VARCHAR NOT NULL,
+    measured_at TIMESTAMPTZ NOT NULL, value DOUBLE, unit VARCHAR, quality VARCHAR NOT NULL, raw_value VARCHAR,
+    source VARCHAR NOT NULL, source_system VARCHAR NOT NULL, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+    source_line BIGINT, recorded_at TIMESTAMPTZ NOT NULL)"""
+
+
+def test_a_store_with_stored_reading_ids_is_upgraded(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA events")
+    con.execute(_FIRST_LAYOUT)
+    at = "2026-03-08 02:00:00+00"
+    micros = int(datetime(2026, 3, 8, 2, tzinfo=timezone.utc).timestamp() * 1_000_000)
+    # line 2: one reading; line 3: three packed parts, stored out of order
+    for line, device, index, raw_value in [(2, "D1", 1, "1.5"), (3, "D2", 3, "0.3"), (3, "D2", 1, "0.1"),
+                                           (3, "D2", 2, "0.2")]:
+        rid = hashlib.md5(f"tsys|{device}|gas|{micros}|{index}".encode()).hexdigest()
+        con.execute("INSERT INTO events.sensor_readings VALUES (?, ?, 'gas', CAST(? AS TIMESTAMPTZ), ?, 'm', 'ok', ?, "
+                    "'t_sens', 'tsys', 'L1', 'sens/a.csv', ?, CAST(? AS TIMESTAMPTZ))",
+                    [rid, device, at, float(raw_value), raw_value, line, at])
+    ensure_schema(con)
+    ensure_schema(con)  # idempotent
+    cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
+                                      "AND table_name = 'sensor_readings'").fetchall()]
+    assert "reading_id" not in cols and "value_index" in cols
+    assert con.execute("SELECT device_id, source_line, value_index, raw_value FROM events.sensor_readings "
+                       "ORDER BY 2, 3").fetchall() == [
+        ("D1", 2, 1, "1.5"), ("D2", 3, 1, "0.1"), ("D2", 3, 2, "0.2"), ("D2", 3, 3, "0.3")]
+    con.close()

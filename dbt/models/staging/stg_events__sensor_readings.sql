@@ -1,8 +1,11 @@
 -- Sensor readings of active loads as known at the cut-off, with the local date of measured_at.
 -- Deliberately no window/dedupe here: fct_sensor_readings_daily must stay one straight GROUP BY over
--- ~10M rows. The ingest writes each reading_id once per file and a corrected file supersedes its load.
+-- ~10M rows. The ingest writes each reading once per file and a corrected file supersedes its load.
+-- reading_id is derived here, not stored (pipelines/eventstore/schema.sql): a view column, so it costs
+-- nothing unless a query selects it.
 select
-    r.reading_id,
+    md5(concat_ws('|', r.source_system, r.device_id, r.sensor_type, cast(epoch_us(r.measured_at) as varchar),
+                  cast(r.value_index as varchar))) as reading_id,
     r.device_id,
     r.sensor_type,
     r.measured_at,
@@ -13,6 +16,7 @@ select
     r.load_id,
     r.source_file,
     r.source_line,
+    r.value_index,
     r.recorded_at,
     {{ city_safety.local_date('r.measured_at', "coalesce(s.timezone, '" ~ var('default_timezone') ~ "')") }} as date_local
 from {{ source('events', 'sensor_readings') }} as r
