@@ -13,6 +13,8 @@ import csv
 import json
 import logging
 import os
+import signal
+import socket
 import subprocess
 import sys
 import traceback
@@ -115,7 +117,7 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
     else:
         lines = [f"Refresh FAILED in stage '{failure.stage}'. Nothing new was published; readers still see {still}."]
     lines += [f"  - {p}" for p in failure.problems] or [f"  - {failure.message}"]
-    lines.append(f"Recorded in {wh.last_failure}. Details: `python -m pipelines status`"
+    lines.append(f"Recorded in {wh.last_failure}. Details: `python -m pipelines status --warehouse-dir {wh.root}`"
                  + ("" if args.verbose else f", the run log {log_file}, or rerun with --verbose") + ".")
     from pipelines.alerts import alert_log_path, failure_alert
 
@@ -214,11 +216,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = {**os.environ, "CSW_WAREHOUSE_DIR": str(Path(args.warehouse_dir).resolve())}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.address", args.host,
            "--server.port", str(args.port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if not _port_free(args.host, args.port):
+        raise CliError(f"port {args.port} on {args.host} is already in use (another dashboard still running?); "
+                       f"stop it or choose --port", EXIT_BUSY)
     print(f"Serving dashboards on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
+    return _run_until_stopped(cmd, env)
+
+
+def _port_free(host: str, port: int) -> bool:
+    """True when a TCP listener could bind ``host:port`` now (nothing else is serving there)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _run_until_stopped(cmd: list[str], env: dict[str, str], grace_seconds: float = 10.0) -> int:
+    """Run the server ``cmd`` in the foreground; SIGTERM or Ctrl+C stops it too (terminate, then kill after
+    ``grace_seconds``), so no orphaned server keeps the port. Returns the server's exit code, 0 when we stopped it."""
+    proc = subprocess.Popen(cmd, env=env, cwd=settings.PROJECT_ROOT)
+    stopped: list[int] = []
+
+    def _stop(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+        proc.terminate()
+
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        return subprocess.call(cmd, env=env, cwd=settings.PROJECT_ROOT)
-    except KeyboardInterrupt:
-        return EXIT_OK
+        try:
+            code = proc.wait()
+        except KeyboardInterrupt:
+            stopped.append(signal.SIGINT)
+            proc.terminate()
+        if stopped:
+            try:
+                proc.wait(timeout=grace_seconds)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            return EXIT_OK
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_service(args: argparse.Namespace) -> int:

@@ -55,6 +55,18 @@ def render_freshness(ctx: frame.PageContext) -> None:
         frame.downloads(shown, f"freshness_v{snap.version}", key="dl_freshness")
 
 
+def _cutoff_labels(instants: pd.Series) -> pd.Series:
+    """Wall-clock labels of the cut-off instants in :data:`data.DISPLAY_TZ`: to the second, or to the millisecond
+    when two distinct instants share a second (loads of one refresh), so no two cut-offs merge."""
+    seconds = local_text(instants)
+    exact = pd.to_datetime(instants, utc=True)
+    if seconds.groupby(seconds).transform(lambda g: exact[g.index].nunique()).gt(1).any():
+        from zoneinfo import ZoneInfo
+
+        return exact.dt.tz_convert(ZoneInfo(data.DISPLAY_TZ)).dt.strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3]
+    return seconds
+
+
 def render_restatements(ctx: frame.PageContext) -> None:
     """口径回溯: the headline numbers of past days that late or corrected loads changed, compared with what was
     known at a chosen earlier load cut-off (default: the latest one), for every data set."""
@@ -64,8 +76,9 @@ def render_restatements(ctx: frame.PageContext) -> None:
     if rows.empty:
         st.info(t("quality.none_restated"))
         return
-    rows["cutoff"] = local_text(rows["cutoff_at"])
-    cutoffs = list(dict.fromkeys(rows["cutoff"]))
+    rows["cutoff"] = _cutoff_labels(rows["cutoff_at"])
+    rows["date_local"] = pd.to_datetime(rows["date_local"]).dt.date
+    cutoffs = list(dict.fromkeys(rows["cutoff"]))  # newest first, one option per distinct instant
     cutoff = st.selectbox(t("quality.restated_since", zone=data.DISPLAY_TZ), cutoffs, key="restated_cutoff")
     chosen = rows[rows["cutoff"] == cutoff].copy()
     defs, _ = metrics.registry(data.metric_dim(snap))

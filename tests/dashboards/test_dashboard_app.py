@@ -424,7 +424,9 @@ def test_data_quality_page_shows_restated_numbers(serving_fresh, make_app):
         ('licheng', 'F1', DATE '2025-03-30', TIMESTAMPTZ '2025-03-31 18:00:00+00', TIMESTAMPTZ '2025-03-31 18:02:00+00',
          8, 10, 0.8, 9, 10, 0.9, 0.1, 'L20250331180100b2'),
         ('licheng', 'C1', DATE '2025-03-29', TIMESTAMPTZ '2025-03-31 17:00:00+00', TIMESTAMPTZ '2025-03-31 18:02:00+00',
-         5, NULL, 5.0, 6, NULL, 6.0, 1.0, 'L20250331180000a1')""")
+         5, NULL, 5.0, 6, NULL, 6.0, 1.0, 'L20250331180000a1'),
+        ('licheng', 'C1', DATE '2025-03-28', TIMESTAMPTZ '2025-03-31 17:00:00.400+00', TIMESTAMPTZ '2025-03-31 18:02:00+00',
+         5, NULL, 5.0, 7, NULL, 7.0, 2.0, 'L20250331180000a1')""")
     con.close()
     at = make_app().run()
     at.switch_page(view("quality")).run()
@@ -436,4 +438,7 @@ def test_data_quality_page_shows_restated_numbers(serving_fresh, make_app):
     assert row["指标"] == "F1 设施故障日处置率" and row["引起变化的文件"] == "licheng/燃气检查_2025-03.xlsx"
     assert (row["当时数值"], row["现值"], row["变化"]) == ("80.0 %", "90.0 %", "+10.0 个百分点")
     assert any("1 个数值改变" in c.value for c in at.caption)
-    assert at.selectbox(key="restated_cutoff").options == ["2025-04-01 02:00:00", "2025-04-01 01:00:00"]
+    assert row["日期"] == dt.date(2025, 3, 30)
+    # two loads of one refresh within the same second stay two cut-offs (labels to the millisecond)
+    assert at.selectbox(key="restated_cutoff").options == [
+        "2025-04-01 02:00:00.000", "2025-04-01 01:00:00.400", "2025-04-01 01:00:00.000"]
