@@ -192,7 +192,10 @@ def _warehouse_root(con: duckdb.DuckDBPyConnection) -> Path | None:
 
 def _file_rejected(con, result: FileResult, contract: Contract, fp, started, recorded, message: str) -> None:
     result.status, result.error = "rejected_file", message
-    data_rows = max(0, fp.lines - contract.skip_rows - contract.header_rows) if contract.format == "csv" else 0
+    # text formats with one record per line can say how many rows the refused file held (blank JSON lines are no
+    # records but are counted here: an upper bound); workbooks and JSON documents cannot without being read
+    text_rows = {"csv": fp.lines - contract.skip_rows - contract.header_rows, "jsonl": fp.lines}
+    data_rows = max(0, text_rows.get(contract.format, 0))
     if result.rows_in_file is None:
         result.rows_in_file = data_rows
     result.rows_loaded, result.rows_rejected = 0, result.rows_in_file

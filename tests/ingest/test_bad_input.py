@@ -71,6 +71,19 @@ def test_undecodable_file_is_rejected_with_byte_offset(env):  # class 8
     assert "a.csv" in r.error
 
 
+def test_undecodable_json_lines_file_counts_its_rows_as_rejected(env):  # class 8, 12
+    """A JSON-lines file refused whole still accounts for its rows: rows_in_file = rows_rejected = its lines."""
+    con, raw, contract = env
+    contract("jl", fmt="jsonl", header_rows=0)
+    lines = [f'{{"CaseID": "A{i}", "Received": "2026-03-08", "Street": "鲤中街道"}}' for i in range(20)]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    write(raw / "jl/a.jsonl", data.replace(b"A7", b"A\xff7"))  # one byte no candidate decodes
+    r = _one(ingest_all(con, raw))
+    assert r.status == "rejected_file"
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (20, 0, 20)
+    assert r.error.count("a.jsonl") == 1 and "line 8" in r.error  # the file named once, the bad line given
+
+
 def test_workbook_saved_under_a_text_extension_is_named(env):
     """An .xlsx renamed to .csv is refused as what it is (a ZIP container), not as an encoding failure."""
     import openpyxl

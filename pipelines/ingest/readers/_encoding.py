@@ -22,7 +22,8 @@ def stream_encoding(path: Path, options: dict) -> str:
     try:
         return detect_encoding(path, _candidates(options))
     except (DecodeError, LookupError) as exc:
-        raise ReaderError(path, str(exc)) from None
+        reason = str(exc)  # DecodeError names the file itself; ReaderError adds the path in front
+        raise ReaderError(path, reason.removeprefix(f"{path.name}: ")) from None
 
 
 def decode_bytes(path: Path, data: bytes, options: dict) -> tuple[str, str]:
