@@ -159,9 +159,13 @@ def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Pat
     accepted = con.execute(f"SELECT count(*) FROM {prefix}_acc").fetchone()[0]
     con.execute(
         f"""INSERT INTO {rejects}
-            SELECT line, any_value(csv_line), 'malformed record: ' || string_agg(DISTINCT error_message, '; '),
+            SELECT line, any_value(csv_line),
+                   'malformed record: ' || arg_min(error_message, coalesce(column_idx, 0))
+                   || CASE WHEN count(DISTINCT error_message) > 1
+                           THEN ' (and ' || (count(DISTINCT error_message) - 1) || ' more reader errors on this line)'
+                           ELSE '' END,
                    'malformed'
-            FROM {rj} GROUP BY line"""
+            FROM {rj} GROUP BY line"""  # one readable reason per line: the reader reports a short line once per column
     )
     rejected = con.execute(f"SELECT count(*) FROM {rejects}").fetchone()[0]
     data_lines = fp.lines - header_line

@@ -217,6 +217,19 @@ def test_empty_header_only_and_truncated_files(env, content, status, rows):
         assert "empty" in r.error and "a.csv" in r.error
 
 
+def test_short_line_gets_one_readable_reason(env):
+    """A line cut short in the middle of a file is rejected with its line number and one reason, not one reader
+    message per missing column."""
+    con, raw, contract = env
+    contract("short")
+    write(raw / "short/a.csv", "CaseID,Received,Street,Amount\nA1,2026-03-08,s,1\nA2,2026\nA3,2026-03-09,s,2\n")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded, r.rows_rejected) == ("loaded", 2, 1)
+    ((line, code, reason),) = rejects(con, "short/a.csv")
+    assert (line, code) == (3, "malformed")
+    assert reason.startswith("malformed record: ") and reason.count("Expected Number of Columns") == 1, reason
+
+
 def test_rest_of_batch_loads_when_one_file_is_bad(env):
     con, raw, contract = env
     contract("batch")
