@@ -257,6 +257,8 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
     stage.done("landed", n_landed, f"{n_malformed} malformed")
     header = resolve_header(landed.labels, contract, rel, landed.header_line)
     result.warnings = header.warnings + landed.notes
+    if result.rows_in_file == 0:  # loads cleanly, but an export with a header and no rows is worth a look
+        result.warnings.append("no data rows (header only)")
     checked = f"{prefix}_checked"
     con.execute(f"CREATE TEMP TABLE {checked} AS "
                 + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract),

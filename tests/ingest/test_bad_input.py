@@ -215,6 +215,8 @@ def test_empty_header_only_and_truncated_files(env, content, status, rows):
     assert r.rows_in_file == rows == r.rows_loaded + r.rows_rejected
     if status == "rejected_file":
         assert "empty" in r.error and "a.csv" in r.error
+    else:
+        assert ("no data rows (header only)" in r.warnings) == (rows == 0)
 
 
 def test_short_line_gets_one_readable_reason(env):
