@@ -21,3 +21,17 @@ def test_short_or_empty_unmatched_list(capsys):
         "1 file(s) in the raw folder match no source contract (not loaded):", "  raw/a.csv"]
     print_unmatched([])
     assert capsys.readouterr().out == ""
+
+
+def test_status_text_shows_each_files_warnings():
+    from pipelines.status import render_status
+
+    file = dict(path="demo/tips.csv", source="demo_tips", status="loaded", superseded=False, encoding="utf-8",
+                rows_in_file=0, rows_loaded=0, rows_rejected=0, top_reject_reasons=[], error=None,
+                warnings=["no data rows (header only)", "unknown column 备注 kept in extras"],
+                loaded_at="2026-11-30T09:00:00+08:00")
+    text = render_status({"published_version": None, "last_failure": None, "refresh_in_progress": False,
+                          "ledger_note": "ledger of build.duckdb", "files": [file]})
+    header, _, row = text.splitlines()[2:5]
+    assert "warnings" in header
+    assert "no data rows (header only); unknown column 备注" in row  # cells are clipped at 48 columns
