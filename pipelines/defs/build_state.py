@@ -9,7 +9,7 @@ and skips ``dbt build`` (hence publish) when they are equal.
 
 State file ``<warehouse>/tmp/refresh_state.json`` (:func:`read_state`):
 ``{"built": fingerprint of the last successful dbt build, "built_project": its dbt project files hash,
-"published": {"fingerprint": ..., "version": N}}``. The dbt asset writes ``built`` after ``dbt build``
+"tested_through": the ledger high-water mark it saw, "published": {"fingerprint": ..., "version": N}}``. The dbt asset writes ``built`` after ``dbt build``
 succeeded, the publish asset copies it to ``published`` after the pointer switched. The incremental models
 only track new data, not new code, so a build whose dbt project differs from the last successful one (or
 with no record of it) runs with ``--full-refresh`` (:func:`needs_full_refresh`). Losing the file only costs one full rebuild and publish (nothing is skipped
@@ -59,6 +59,30 @@ def inputs_fingerprint(warehouse: Warehouse, project_hash: str, as_of: str | Non
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def ledger_high_water(warehouse: Warehouse) -> str | None:
+    """The latest ``recorded_at`` / ``superseded_at`` in the ledger (ISO text with offset), or None when empty:
+    every load committed or superseded after it is new to a build that saw the ledger now."""
+    con = warehouse.connect_build_readonly()
+    try:
+        value = con.execute(
+            "SELECT greatest((SELECT max(recorded_at) FROM events.file_ledger), "
+            "(SELECT max(superseded_at) FROM events.load_supersessions))"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return value.isoformat() if value is not None else None
+
+
+def tested_through(warehouse: Warehouse, project_hash: str) -> str | None:
+    """The ledger high-water mark of the last successful (fully tested) build when it used the same dbt project
+    (``project_hash``), else None: the data tests scoped with ``__touched__`` (dbt/macros/test_scope.sql) then
+    examine only loads committed or superseded after it."""
+    state = read_state(warehouse)
+    if state.get("built_project") != project_hash:
+        return None
+    return state.get("tested_through")
+
+
 def _state_path(warehouse: Warehouse) -> Path:
     return warehouse.tmp_dir / STATE_FILE
 
@@ -79,10 +103,11 @@ def _write_state(warehouse: Warehouse, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def record_built(warehouse: Warehouse, fingerprint: str, project_hash: str) -> None:
+def record_built(warehouse: Warehouse, fingerprint: str, project_hash: str, high_water: str | None) -> None:
     """Remember that ``dbt build`` (models and tests) succeeded on inputs ``fingerprint`` with the dbt project
-    files hashing to ``project_hash``."""
-    _write_state(warehouse, {**read_state(warehouse), "built": fingerprint, "built_project": project_hash})
+    files hashing to ``project_hash``, having seen the ledger up to ``high_water`` (:func:`ledger_high_water`)."""
+    _write_state(warehouse, {**read_state(warehouse), "built": fingerprint, "built_project": project_hash,
+                             "tested_through": high_water})
 
 
 def needs_full_refresh(warehouse: Warehouse, project_hash: str) -> bool:

@@ -8,7 +8,8 @@ fails or is abandoned, the dbt subprocess is stopped (:func:`stop_process`) so i
 same inputs (no new load, same dbt code, :mod:`pipelines.defs.build_state`) the step runs no dbt and yields
 nothing, so publish is skipped and no identical version pushes a rollback point out. The incremental models
 track new data, not new code: when the dbt project differs from the last successful build's, the build runs
-with ``--full-refresh``. dbt runs as a subprocess (FAILURE_CLASSES.md #2) with
+with ``--full-refresh``. Data tests of the staging layer and of ``fct_event_lineage`` examine only the loads
+new since the last successful build (:data:`TESTED_THROUGH_ENV`), so a failed build's loads are tested again. dbt runs as a subprocess (FAILURE_CLASSES.md #2) with
 the environment its profile reads (``CSW_BUILD_DB``, ``CSW_TIMEZONE``, ``CSW_DUCKDB_MEMORY_LIMIT``,
 ``CSW_DUCKDB_TEMP_DIR``, ``CSW_DBT_THREADS``) and, when the run has a cut-off, ``--vars '{"as_of": "..."}'``. dbt sources in schema ``events`` are the event store
 that every ingest asset writes, so each model reading such a source depends on all ``raw_*`` assets.
@@ -25,7 +26,14 @@ from typing import Any
 from dagster import AssetDep, AssetExecutionContext, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.defs.build_state import inputs_fingerprint, needs_full_refresh, record_built, up_to_date_version
+from pipelines.defs.build_state import (
+    inputs_fingerprint,
+    ledger_high_water,
+    needs_full_refresh,
+    record_built,
+    tested_through,
+    up_to_date_version,
+)
 from pipelines.defs.dbt_project import project_files_hash
 from pipelines.defs.ingest import INGEST_ASSET_KEYS
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource, environment
@@ -38,6 +46,10 @@ BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 UP_TO_DATE_MESSAGE = "nothing new since the published version (same loads, same dbt code): dbt build and publish skipped"
 """Logged by the dbt step when the current version was built from the same inputs (:mod:`pipelines.defs.build_state`)."""
+
+TESTED_THROUGH_ENV = "CSW_DBT_TESTED_THROUGH"
+"""Env var of the dbt subprocess: data tests configured ``where: __touched__`` examine only loads committed or
+superseded after this instant (dbt/macros/test_scope.sql); empty = every row."""
 
 STOP_GRACE_SECONDS = 30.0
 """How long :func:`stop_process` waits after SIGINT (dbt cancels its running query) before SIGKILL."""
@@ -116,8 +128,12 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
             args.append("--full-refresh")
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
+        high_water = ledger_high_water(wh)
+        since = tested_through(wh, project_hash)
+        context.log.info(f"data tests on staging and lineage: loads after {since}" if since else
+                         "data tests on staging and lineage: every row")
         target = wh.tmp_dir / "dbt_target"  # stable: keeps dbt's partial parse between runs
-        with environment(warehouse.dbt_env()):
+        with environment({**warehouse.dbt_env(), TESTED_THROUGH_ENV: since or ""}):
             invocation = dbt.cli(args, context=context, target_path=target)
             try:
                 yield from invocation.stream()
@@ -125,6 +141,6 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
                 # a failure while streaming (e.g. an event for a node missing from the manifest) or a closed
                 # generator must not leave dbt running
                 stop_process(invocation.process)
-        record_built(wh, fingerprint, project_hash)
+        record_built(wh, fingerprint, project_hash, high_water)
 
     return city_safety_dbt
