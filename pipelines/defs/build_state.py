@@ -7,12 +7,13 @@ of the ``CSW_KEEP_VERSIONS`` window. The dbt asset therefore compares the **buil
 deployment zone, the as-of cut-off) with the fingerprint the current published version was built from,
 and skips ``dbt build`` (hence publish) when they are equal.
 
-State file ``<warehouse>/tmp/refresh_state.json`` (:func:`read_state`):
-``{"built": fingerprint of the last successful dbt build, "built_project": its dbt project files hash,
-"tested_through": the ledger high-water mark it saw, "published": {"fingerprint": ..., "version": N}}``. The dbt asset writes ``built`` after ``dbt build``
-succeeded, the publish asset copies it to ``published`` after the pointer switched. The incremental models
-only track new data, not new code, so a build whose dbt project differs from the last successful one (or
-with no record of it) runs with ``--full-refresh`` (:func:`needs_full_refresh`). Losing the file only costs one full rebuild and publish (nothing is skipped
+State file ``<warehouse>/tmp/refresh_state.json`` (:func:`read_state`): ``{"built": fingerprint of the last
+successful dbt build, "built_project": its dbt project files hash, "tested_through": the ledger high-water
+mark its data tests covered (None after an as-of build), "published": {"fingerprint": ..., "version": N}}``.
+The dbt asset writes ``built`` after ``dbt build`` succeeded, the publish asset copies it to ``published``
+after the pointer switched. The incremental models only track new data, not new code, so a build whose dbt
+project differs from the last successful one (or with no record of it) runs with ``--full-refresh``
+(:func:`needs_full_refresh`). Losing the file only costs one full rebuild and publish (nothing is skipped
 unless the file proves the current version matches), and a ``--as-of`` run is never skipped.
 """
 
@@ -105,7 +106,8 @@ def _write_state(warehouse: Warehouse, state: dict[str, Any]) -> None:
 
 def record_built(warehouse: Warehouse, fingerprint: str, project_hash: str, high_water: str | None) -> None:
     """Remember that ``dbt build`` (models and tests) succeeded on inputs ``fingerprint`` with the dbt project
-    files hashing to ``project_hash``, having seen the ledger up to ``high_water`` (:func:`ledger_high_water`)."""
+    files hashing to ``project_hash``, its data tests covering the ledger up to ``high_water``
+    (:func:`ledger_high_water`; None when they did not cover every load, e.g. an as-of build)."""
     _write_state(warehouse, {**read_state(warehouse), "built": fingerprint, "built_project": project_hash,
                              "tested_through": high_water})
 

@@ -4,12 +4,16 @@
 is published). dbt unit tests are excluded (:data:`BUILD_EXCLUDES`): they check the SQL logic on mocked
 rows, not the data, so they run in the test suite (tests/dbt) instead of on every refresh. When the step
 fails or is abandoned, the dbt subprocess is stopped (:func:`stop_process`) so it does not keep
-``build.duckdb`` locked (bench/RESULTS.md finding 4). When the current published version was built from the
-same inputs (no new load, same dbt code, :mod:`pipelines.defs.build_state`) the step runs no dbt and yields
-nothing, so publish is skipped and no identical version pushes a rollback point out. The incremental models
-track new data, not new code: when the dbt project differs from the last successful build's, the build runs
-with ``--full-refresh``. Data tests of the staging layer and of ``fct_event_lineage`` examine only the loads
-new since the last successful build (:data:`TESTED_THROUGH_ENV`), so a failed build's loads are tested again. dbt runs as a subprocess (FAILURE_CLASSES.md #2) with
+``build.duckdb`` locked (bench/RESULTS.md finding 4).
+
+When the current published version was built from the same inputs (no new load, same dbt code,
+:mod:`pipelines.defs.build_state`) the step runs no dbt and yields nothing, so publish is skipped and no
+identical version pushes a rollback point out. The incremental models track new data, not new code: when the
+dbt project differs from the last successful build's, the build runs with ``--full-refresh``. Data tests of
+the staging layer and of ``fct_event_lineage`` examine only the loads new since the last successful build
+(:data:`TESTED_THROUGH_ENV`), so a failed build's loads are tested again.
+
+dbt runs as a subprocess (FAILURE_CLASSES.md #2) with
 the environment its profile reads (``CSW_BUILD_DB``, ``CSW_TIMEZONE``, ``CSW_DUCKDB_MEMORY_LIMIT``,
 ``CSW_DUCKDB_TEMP_DIR``, ``CSW_DBT_THREADS``) and, when the run has a cut-off, ``--vars '{"as_of": "..."}'``. dbt sources in schema ``events`` are the event store
 that every ingest asset writes, so each model reading such a source depends on all ``raw_*`` assets.
@@ -128,7 +132,7 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
             args.append("--full-refresh")
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
-        high_water = ledger_high_water(wh)
+        high_water = None if dbt_vars else ledger_high_water(wh)  # an as-of build tests only the loads up to it
         since = tested_through(wh, project_hash)
         context.log.info(f"data tests on staging and lineage: loads after {since}" if since else
                          "data tests on staging and lineage: every row")
