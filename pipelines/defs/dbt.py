@@ -120,7 +120,9 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
         dbt_vars = warehouse.dbt_vars()
         project_hash = project_files_hash(project.project_dir)
         fingerprint = inputs_fingerprint(wh, project_hash, dbt_vars.get("as_of"))
-        current = up_to_date_version(wh, fingerprint)
+        # a subset (some dbt assets materialized from the UI) neither skips nor scopes its tests nor records a build
+        whole = not context.is_subset
+        current = up_to_date_version(wh, fingerprint) if whole else None
         if current is not None:
             # nothing yielded: the publish step is skipped, the run still succeeds
             context.log.info(f"{UP_TO_DATE_MESSAGE}: v{int(current['version']):06d} is current")
@@ -133,7 +135,7 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
         high_water = None if dbt_vars else ledger_high_water(wh)  # an as-of build tests only the loads up to it
-        since = tested_through(wh, project_hash)
+        since = tested_through(wh, project_hash) if whole else None
         context.log.info(f"data tests on staging and lineage: loads after {since}" if since else
                          "data tests on staging and lineage: every row")
         target = wh.tmp_dir / "dbt_target"  # stable: keeps dbt's partial parse between runs
@@ -145,6 +147,7 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
                 # a failure while streaming (e.g. an event for a node missing from the manifest) or a closed
                 # generator must not leave dbt running
                 stop_process(invocation.process)
-        record_built(wh, fingerprint, project_hash, high_water)
+        if whole:
+            record_built(wh, fingerprint, project_hash, high_water)
 
     return city_safety_dbt
