@@ -119,8 +119,9 @@ class Bench:
     def refresh(self, name: str, raw: Path, wh: Path) -> dict:
         from bench.stages import dbt_node_times, latest_run_steps
 
+        started = time.time()
         m = self.measured(name, _py("-m", "pipelines", "refresh", "--raw-dir", str(raw), "--warehouse-dir", str(wh)))
-        return {**m.as_dict(), "dagster_steps": latest_run_steps(wh), "dbt": dbt_node_times(wh)}
+        return {**m.as_dict(), "dagster_steps": latest_run_steps(wh), "dbt": dbt_node_times(wh, since=started)}
 
 
 def _cutoff(wh: Path) -> str | None:

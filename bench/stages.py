@@ -41,14 +41,18 @@ def latest_run_steps(warehouse_dir: Path) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def dbt_node_times(warehouse_dir: Path, top: int = 10) -> dict:
+def dbt_node_times(warehouse_dir: Path, top: int = 10, since: float | None = None) -> dict:
     """Summary of the latest dbt build's ``run_results.json`` (``<warehouse>/tmp/dbt_target``): dbt's own
     elapsed seconds, node count, seconds per resource type (model, test, unit_test, seed) and the ``top``
-    slowest nodes; ``{"error": ...}`` when absent (diagnostics only, never raises)."""
+    slowest nodes; ``{"error": ...}`` when absent (diagnostics only, never raises). With ``since`` (epoch
+    seconds, the refresh's start) a file older than it means the refresh ran no dbt build (nothing new):
+    ``{"skipped": ...}``."""
     import json
 
     path = Path(warehouse_dir) / "tmp" / "dbt_target" / "run_results.json"
     try:
+        if since is not None and path.stat().st_mtime < since:
+            return {"skipped": "no dbt build in this refresh (nothing new since the published version)"}
         data = json.loads(path.read_text(encoding="utf-8"))
         results = data["results"]
         by_type: dict[str, float] = {}

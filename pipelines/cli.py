@@ -95,6 +95,11 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
     print_unmatched(outcome.unmatched)
     if outcome.run_id:
         print(f"Dagster run {outcome.run_id} (home {wh.dagster_home})")
+    if outcome.success and outcome.up_to_date:
+        cur = outcome.up_to_date
+        print(f"Nothing new to build: v{int(cur['version']):06d} (published {cur.get('published_at')}) already holds "
+              f"every load with the same dbt code, so dbt build and publish were skipped; readers still see it.")
+        return EXIT_OK
     if outcome.success:
         pub = outcome.published or {}
         print(f"Published v{int(pub.get('version', 0)):06d} at {pub.get('published_at')} "

@@ -11,7 +11,8 @@
     - for their old state: the same aggregates folded as of the watermark (macro fold_faults / fold_complaints
       over active_events_at), so a day a fault moved away from (an extension) is recomputed too;
     - fault days whose 超期未处置 status flips because the cut-off moved (due_at between the two cut-offs);
-    - sensor readings / lineage: the days / event ids of the rows in those loads.
+    - sensor readings / lineage (fct_event_lineage, and stg_events__active, which re-ranks only those event ids):
+      the days / event ids of the rows in those loads.
   A full refresh and any sequence of incremental builds give identical tables (tests/dbt test).
 
   incremental_config(kind): config() arguments for a fact of `kind` (fault | complaint_due | complaint_received

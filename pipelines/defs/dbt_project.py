@@ -8,6 +8,7 @@ re-parses through ``DbtProject.prepare_if_dev``. ``dbt parse`` does not open the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -49,19 +50,30 @@ def parse_env(warehouse_root: Path | None = None) -> dict[str, str]:
     return env
 
 
+def project_files(project_dir: Path) -> list[Path]:
+    """Every file of the dbt project that defines a build (models, macros, seeds, tests, snapshots, analyses,
+    dbt_project.yml, profiles.yml, packages), sorted; not ``target/``, ``logs/`` or ``dbt_packages/``."""
+    root = Path(project_dir)
+    skip = {"target", "logs", "dbt_packages"}
+    return sorted(p for p in root.rglob("*") if p.is_file() and not skip & set(p.relative_to(root).parts[:1]))
+
+
+def project_files_hash(project_dir: Path) -> str:
+    """sha256 hex over the relative path and content of every :func:`project_files` file."""
+    digest = hashlib.sha256()
+    for path in project_files(project_dir):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def manifest_is_stale(project: DbtProject) -> bool:
-    """True when the manifest is missing or older than a file of the dbt project (models, macros, seeds,
-    tests, snapshots, analyses, dbt_project.yml, profiles.yml, packages)."""
+    """True when the manifest is missing or older than a file of the dbt project (:func:`project_files`)."""
     manifest = project.manifest_path
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    target = (project.project_dir / project.target_path).resolve()
-    for path in project.project_dir.rglob("*"):
-        if path.is_file() and target not in path.resolve().parents and "dbt_packages" not in path.parts \
-                and "logs" not in path.relative_to(project.project_dir).parts[:1] and path.stat().st_mtime > built:
-            return True
-    return False
+    return any(path.stat().st_mtime > built for path in project_files(project.project_dir))
 
 
 def ensure_manifest(

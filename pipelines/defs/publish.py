@@ -1,12 +1,14 @@
 """The publish asset ``serving_snapshot``: runs :func:`pipelines.publish.publish` after every dbt asset.
 
 It only runs when ingest, the blocking ingest checks and ``dbt build`` (models + tests) all succeeded in
-the run, so a failed audit publishes nothing (ARCHITECTURE.md, write-audit-publish).
+the run, so a failed audit publishes nothing (ARCHITECTURE.md, write-audit-publish); it is skipped when the dbt
+step found the current version up to date (:mod:`pipelines.defs.build_state`).
 """
 
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from pipelines.defs.build_state import record_published
 from pipelines.defs.resources import WRITER_POOL, WarehouseResource
 from pipelines.publish import publish, read_manifest
 
@@ -30,6 +32,7 @@ def build_publish_asset(dbt_assets_def: AssetsDefinition) -> AssetsDefinition:
     def serving_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         wh = warehouse.get()
         pointer = publish(wh, as_of=warehouse.as_of_datetime())
+        record_published(wh, int(pointer["version"]))
         manifest = read_manifest(wh, pointer["version"])
         context.log.info(f"published v{pointer['version']:06d} ({pointer['file']}) at {pointer['published_at']}")
         return MaterializeResult(

@@ -33,7 +33,7 @@ from pipelines.defs.failures import RunFailure, summarize_failure
 from pipelines.defs.ingest import INGEST_ASSET_KEYS
 from pipelines.defs.publish import SERVING_SNAPSHOT
 from pipelines.defs.schedules import NIGHTLY_JOB
-from pipelines.publish import record_failure
+from pipelines.publish import read_current, record_failure
 from pipelines.warehouse import Warehouse, WarehouseBusyError, is_lock_error
 
 DAGSTER_YAML_TEMPLATE = settings.PROJECT_ROOT / "dagster.yaml"
@@ -82,7 +82,9 @@ class RefreshOutcome:
     ``ingest``: per ingest asset (``raw_complaints`` ...) its totals (files_loaded, files_skipped,
     files_rejected, rows_loaded, rows_rejected ...); ``published``: the new CURRENT.json pointer or None;
     ``failure``: why the run failed, or None; ``unmatched``: raw files matched by no contract;
-    ``interrupted``: SIGINT/SIGTERM stopped the run (``success`` False, the run failed in Dagster).
+    ``interrupted``: SIGINT/SIGTERM stopped the run (``success`` False, the run failed in Dagster);
+    ``up_to_date``: the CURRENT.json pointer when the run succeeded without building or publishing because
+    that version already holds every load and the same dbt code (``pipelines.defs.build_state``), else None.
     """
 
     run_id: str | None
@@ -92,6 +94,7 @@ class RefreshOutcome:
     failure: RunFailure | None = None
     unmatched: list[str] = field(default_factory=list)
     interrupted: bool = False
+    up_to_date: dict[str, Any] | None = None
 
 
 def instance_for(warehouse: Warehouse) -> DagsterInstance:
@@ -153,7 +156,8 @@ def run_refresh(
     warehouse_root: Path, raw_dir: Path, as_of: str | None = None, *, log_level: str = "WARNING"
 ) -> RefreshOutcome:
     """Run ``nightly_refresh`` (ingest -> checks -> dbt build -> publish) in process; never raises for a
-    failed stage (see ``RefreshOutcome.failure``; LAST_FAILURE.json is written).
+    failed stage (see ``RefreshOutcome.failure``; LAST_FAILURE.json is written). When nothing new was loaded
+    and the dbt code is unchanged, dbt and publish are skipped (``RefreshOutcome.up_to_date``).
 
     Raises:
         FileNotFoundError: ``raw_dir`` does not exist.
@@ -190,6 +194,8 @@ def run_refresh(
     outcome = RefreshOutcome(run_id=result.run_id, success=result.success)
     outcome.ingest, outcome.published = _materialization_summary(result.all_events)
     outcome.unmatched = _unmatched(raw)
+    if result.success and outcome.published is None:  # the dbt step found the current version up to date
+        outcome.up_to_date = read_current(wh)
     if not result.success:
         outcome.failure = summarize_failure(result.all_events, dbt_target=wh.tmp_dir / "dbt_target", since=started)
         outcome.interrupted = _interrupted(result.all_events)

@@ -271,6 +271,8 @@ MARTS = [
 # incremental facts (city_safety.incremental_config): delete + insert of the partitions affected since their watermark
 INCREMENTAL_MARTS = ["fct_fault_disposal_daily", "fct_complaint_closure_daily", "fct_complaints_received_daily",
                      "fct_sensor_readings_daily", "fct_event_lineage"]
+# incremental staging tables (same contract; in schema main_staging)
+INCREMENTAL_STAGING = ["stg_events__active"]
 
 
 def mart_hashes(db_path: Path) -> dict[str, str]:

@@ -35,12 +35,23 @@ def test_status_lists_every_demo_file_with_counts(demo_warehouse):
 
 
 def test_second_refresh_changes_nothing(demo_warehouse, demo_raw):
+    """Same files again: nothing is loaded twice, and since the published version already holds every load
+    and the dbt code is unchanged, dbt and publish are skipped (no identical version pushes a rollback point
+    out); the run still succeeds and the status shows no failure."""
     before = _serving_hashes(demo_warehouse)
+    pointer = (demo_warehouse / "serving" / "CURRENT.json").read_text(encoding="utf-8")
+    versions = sorted(p.name for p in (demo_warehouse / "serving").glob("v*.duckdb"))
     out = cli("refresh", "--raw-dir", str(demo_raw), "--warehouse-dir", str(demo_warehouse)).stdout
-    assert "Published v000002" in out
+    current = json.loads(pointer)["version"]
+    assert f"Nothing new to build: v{current:06d}" in out and "dbt build and publish were skipped" in out, out
+    assert "Published v" not in out
+    assert (demo_warehouse / "serving" / "CURRENT.json").read_text(encoding="utf-8") == pointer
+    assert sorted(p.name for p in (demo_warehouse / "serving").glob("v*.duckdb")) == versions
     ledger = sql(demo_warehouse, "SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM ops.file_ledger")[0]
     assert ledger["n"] == ledger["d"]  # no file was loaded twice
     assert _serving_hashes(demo_warehouse) == before
+    status = json.loads(cli("status", "--json", "--warehouse-dir", str(demo_warehouse)).stdout)
+    assert status["published_version"]["version"] == current and not status.get("last_failure")
 
 
 def test_fault_disposal_rate_matches_hand_computation(demo_warehouse, demo_raw):

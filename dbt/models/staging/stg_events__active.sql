@@ -1,5 +1,10 @@
 -- Events of active loads as known at the cut-off, one row per event_id (the copy from the latest load by
 -- recorded_at wins), with the source system's zone and the local date of occurred_at.
+-- A table, incremental by load (macros/incremental.sql, kind lineage): a build re-ranks only the event ids of
+-- loads committed or superseded since the last build, instead of every staging view, fold and data test
+-- re-running the de-duplication window over the whole event store.
+{{ config(**city_safety.incremental_config('lineage')) }}
+{{ city_safety.incremental_depends_on('lineage') }}
 with candidates as (
     select
         e.event_id,
@@ -32,6 +37,8 @@ with candidates as (
     inner join {{ ref('stg_events__active_loads') }} as l
         on l.load_id = e.load_id
     where {{ city_safety.recorded_by_as_of('e.recorded_at') }}
+      -- the window is per event_id, so keeping only the affected ids before it changes no surviving row
+      and {{ city_safety.incremental_filter('lineage', 'e') }}
 )
 
 select
