@@ -160,7 +160,8 @@ def run_refresh(
     and the dbt code is unchanged, dbt and publish are skipped (``RefreshOutcome.up_to_date``).
 
     Raises:
-        FileNotFoundError: ``raw_dir`` does not exist.
+        FileNotFoundError: ``raw_dir`` does not exist; :class:`NothingToLoad` (a subclass) when no file in it
+            matches a contract and nothing was ever published.
         ValueError: ``as_of`` is not ISO 8601.
         WarehouseBusyError: another refresh holds the build database.
         RefreshInterrupted: (inside :func:`stop_on_signals`) SIGINT/SIGTERM before the Dagster run started.
@@ -173,6 +174,7 @@ def run_refresh(
         raise FileNotFoundError(f"raw folder {raw} does not exist")
     if as_of:
         settings.parse_as_of(as_of)
+    _refuse_nothing_to_load(wh, raw)
     ensure_not_busy(wh)
     instance = instance_for(wh)
     release_dead_cli_runs(instance)
@@ -204,6 +206,26 @@ def run_refresh(
         if outcome.failure.stage != "publish":  # publish wrote its own, more precise record
             record_failure(wh, outcome.failure.stage, outcome.failure.message, run_id=result.run_id)
     return outcome
+
+
+class NothingToLoad(FileNotFoundError):
+    """No file in the raw folder matches a source contract and nothing was ever published: most likely
+    ``--raw-dir`` names the wrong folder. Refusing beats publishing an empty warehouse with exit 0."""
+
+
+def _refuse_nothing_to_load(wh: Warehouse, raw: Path) -> None:
+    """Raise :class:`NothingToLoad` when ``raw`` has no file any contract matches and no version was published."""
+    if read_current(wh) is not None:
+        return  # a published warehouse with no new file is a normal quiet night
+    from pipelines.ingest.load import plan
+
+    matched, unmatched = plan(raw)
+    if not matched:
+        shown = ", ".join(p.relative_to(raw).as_posix() for p in unmatched[:3])
+        raise NothingToLoad(
+            f"no file under {raw} matches a source contract ({len(unmatched)} other file(s){': ' + shown if shown else ''}"
+            f"{', ...' if len(unmatched) > 3 else ''}) and nothing was published yet: is --raw-dir the folder the "
+            f"contracts expect (the one holding demo/, la311/ ...)? Nothing was loaded or published.")
 
 
 def _interrupted(events: list[DagsterEvent]) -> bool:

@@ -35,3 +35,19 @@ def test_status_text_shows_each_files_warnings():
     header, _, row = text.splitlines()[2:5]
     assert "warnings" in header
     assert "no data rows (header only); unknown column 备注" in row  # cells are clipped at 48 columns
+
+
+def test_refresh_refuses_a_raw_folder_with_nothing_to_load(tmp_path, capsys):
+    """A --raw-dir one level too low (no contract matches) on a never-published warehouse: exit 1, one clear line,
+    nothing published, no Dagster run."""
+    from pipelines.cli import EXIT_FAILED, main
+
+    raw = tmp_path / "raw" / "demo"
+    raw.mkdir(parents=True)
+    (raw / "complaints.csv").write_text("工单编号,受理时间\nA1,2026-03-08\n", encoding="utf-8")
+    wh = tmp_path / "wh"
+    assert main(["refresh", "--raw-dir", str(raw), "--warehouse-dir", str(wh)]) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "no file under" in err and "matches a source contract" in err and "complaints.csv" in err
+    assert "is --raw-dir the folder the contracts expect" in err
+    assert not (wh / "serving" / "CURRENT.json").exists()
