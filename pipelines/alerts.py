@@ -172,8 +172,14 @@ def stale_alert(warehouse: Warehouse, fresh: Freshness) -> AlertRecord:
     body = (f"The published data (v{fresh.version:06d}, published {fresh.published_at.isoformat()}) is "
             f"{fresh.age_hours:.1f} h old, more than CSW_STALE_HOURS={fresh.limit_hours:g}. "
             "The dashboards still show it with a stale notice.")
+    from pipelines.defs.build_state import last_checked
+
+    checked = last_checked(warehouse)
     if failure:
         body += f"\nLast failed refresh: {failure.get('failed_at')} in stage '{failure.get('stage')}': {failure.get('message')}"
+    elif checked is not None and checked > fresh.published_at:
+        body += (f"\nThe refresh runs (last at {checked.isoformat()}) but found no new export since this version: "
+                 "check that the source systems still deliver their files to the raw folder.")
     else:
         body += "\nNo refresh failure is recorded: check that the Dagster daemon (or the refresh timer) runs."
     body += "\nCheck: python -m pipelines status --warehouse-dir " + str(warehouse.root)

@@ -9,7 +9,8 @@ and skips ``dbt build`` (hence publish) when they are equal.
 
 State file ``<warehouse>/tmp/refresh_state.json`` (:func:`read_state`): ``{"built": fingerprint of the last
 successful dbt build, "built_project": its dbt project files hash, "tested_through": the ledger high-water
-mark its data tests covered (None after an as-of build), "published": {"fingerprint": ..., "version": N}}``.
+mark its data tests covered (None after an as-of build), "published": {"fingerprint": ..., "version": N},
+"checked": {"at": ISO instant, "version": N} (the last refresh that found nothing new)}``.
 The dbt asset writes ``built`` after ``dbt build`` succeeded, the publish asset copies it to ``published``
 after the pointer switched. The incremental models only track new data, not new code, so a build whose dbt
 project differs from the last successful one (or with no record of it) runs with ``--full-refresh``
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,25 @@ def record_published(warehouse: Warehouse, version: int) -> None:
     """Remember that ``version`` was published from the last successful build (``built``)."""
     state = read_state(warehouse)
     _write_state(warehouse, {**state, "published": {"fingerprint": state.get("built"), "version": version}})
+
+
+def record_checked(warehouse: Warehouse, version: int, at: datetime | None = None) -> None:
+    """Remember that a refresh at ``at`` (default now, aware) found nothing new for the current ``version``:
+    the pipeline is alive even though ``published_at`` does not move (read by the stale-data alert)."""
+    at = at or datetime.now(timezone.utc)
+    _write_state(warehouse, {**read_state(warehouse), "checked": {"at": at.isoformat(), "version": version}})
+
+
+def last_checked(warehouse: Warehouse) -> datetime | None:
+    """When a refresh last found nothing new for the current version (:func:`record_checked`), else None."""
+    checked = read_state(warehouse).get("checked") or {}
+    current = read_current(warehouse)
+    if not current or checked.get("version") != int(current["version"]):
+        return None
+    try:
+        return datetime.fromisoformat(checked["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def up_to_date_version(warehouse: Warehouse, fingerprint: str) -> dict[str, Any] | None:

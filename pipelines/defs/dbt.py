@@ -35,6 +35,7 @@ from pipelines.defs.build_state import (
     ledger_high_water,
     needs_full_refresh,
     record_built,
+    record_checked,
     tested_through,
     up_to_date_version,
 )
@@ -127,6 +128,7 @@ def build_dbt_assets(project: DbtProject, manifest: Path | None = None) -> Asset
             # nothing yielded: the publish step is skipped, the run still succeeds
             context.log.info(f"{UP_TO_DATE_MESSAGE}: v{int(current['version']):06d} is current")
             wh.last_failure.unlink(missing_ok=True)  # the latest refresh did not fail
+            record_checked(wh, int(current["version"]))
             return
         args = ["build", *BUILD_EXCLUDES]
         if needs_full_refresh(wh, project_hash):

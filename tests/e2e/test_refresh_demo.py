@@ -50,6 +50,8 @@ def test_second_refresh_changes_nothing(demo_warehouse, demo_raw):
     ledger = sql(demo_warehouse, "SELECT count(*) AS n, count(DISTINCT sha256) AS d FROM ops.file_ledger")[0]
     assert ledger["n"] == ledger["d"]  # no file was loaded twice
     assert _serving_hashes(demo_warehouse) == before
+    state = json.loads((demo_warehouse / "tmp" / "refresh_state.json").read_text(encoding="utf-8"))
+    assert state["checked"]["version"] == current  # the stale alert can tell a quiet night from a dead pipeline
     status = json.loads(cli("status", "--json", "--warehouse-dir", str(demo_warehouse)).stdout)
     assert status["published_version"]["version"] == current and not status.get("last_failure")
 

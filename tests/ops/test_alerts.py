@@ -90,6 +90,24 @@ def test_freshness_sensor_alerts_once_per_stale_version(published, webhook, monk
     assert "already sent" in again.skip_reason.skip_message and len(webhook.received) == 3
 
 
+def test_stale_alert_says_when_the_refresh_runs_but_no_new_export_arrives(published, webhook, monkeypatch):
+    """Quiet nights publish nothing (nothing new to build); the stale alert then says the pipeline is alive and
+    the exports stopped, instead of pointing at the daemon."""
+    from pipelines.defs.build_state import last_checked, record_checked
+
+    monkeypatch.setenv("CSW_ALERT_URLS", webhook.url)
+    published_at = datetime.fromisoformat(read_current(published)["published_at"])
+    record_checked(published, 1, published_at + timedelta(hours=24))
+    assert last_checked(published) == published_at + timedelta(hours=24)
+    record_checked(published, 7)  # a check for another version says nothing about the current one
+    assert last_checked(published) is None
+    record_checked(published, 1, published_at + timedelta(hours=24))
+    sent, _, _ = evaluate_freshness(published, None, published_at + timedelta(hours=27))
+    assert sent
+    message = webhook.received[0]["json"]["message"]
+    assert "found no new export since this version" in message and "No refresh failure is recorded" not in message
+
+
 def test_check_freshness_cli(published, webhook, tmp_path):
     wh = str(published.root)
     ok = cli("check-freshness", "--warehouse-dir", wh, env={"CSW_STALE_HOURS": "26"})
