@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import AS_OF, INCREMENTAL_MARTS, INCREMENTAL_STAGING, MARTS, MODELS_ONLY, mart_hashes, query, run_dbt
+from conftest import (AS_OF, INCREMENTAL_MARTS, INCREMENTAL_STAGING, MARTS, MODELS_ONLY, create_event_store, mart_hashes,
+                      query, run_dbt)
 
 
 def _copy_db(src, work):
@@ -108,8 +109,6 @@ def test_night_by_night_incremental_builds_equal_a_full_build(built, dbt_tmp):
     a load, a late sensor reading); a plain `dbt build` after each night - incremental after the first, the
     data tests limited to what the night touched on the last one - ends with marts identical to one full build
     of the final store, and every incremental model's watermark at the last night."""
-    from conftest import create_event_store
-
     assert built.run.returncode == 0, built.run.output[-3000:]
     work = dbt_tmp / "nightly"
     work.mkdir(parents=True, exist_ok=True)
