@@ -20,8 +20,9 @@ LEDGER_COLUMNS = {
     "recorded_at": "col.recorded_at", "error": "col.error",
 }
 RESTATEMENT_COLUMNS = {
-    "source_system": "col.source_system", "metric": "col.metric", "date_local": "col.date", "value_then": "col.value_then",
-    "value_latest": "col.value_latest", "value_delta": "col.value_delta", "caused_by": "col.caused_by",
+    "source_system": "col.source_system", "metric": "col.metric", "date_local": "col.date",
+    "value_then": "col.value_then", "value_latest": "col.value_latest", "value_delta": "col.value_delta",
+    "caused_by": "col.caused_by",
 }
 REJECTED_COLUMNS = {
     "source_file": "col.file", "source_line": "col.line", "reason_code": "col.reason_code",
@@ -60,11 +61,11 @@ def _cutoff_labels(instants: pd.Series) -> pd.Series:
     when two distinct instants share a second (loads of one refresh), so no two cut-offs merge."""
     seconds = local_text(instants)
     exact = pd.to_datetime(instants, utc=True)
-    if seconds.groupby(seconds).transform(lambda g: exact[g.index].nunique()).gt(1).any():
-        from zoneinfo import ZoneInfo
+    if exact.nunique() == seconds.nunique():
+        return seconds
+    from zoneinfo import ZoneInfo
 
-        return exact.dt.tz_convert(ZoneInfo(data.DISPLAY_TZ)).dt.strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3]
-    return seconds
+    return exact.dt.tz_convert(ZoneInfo(data.DISPLAY_TZ)).dt.strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3]
 
 
 def render_restatements(ctx: frame.PageContext) -> None:
