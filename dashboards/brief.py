@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboards import catalog, data, metrics
+from dashboards import catalog, data, i18n, metrics
 from dashboards.filters import default_range
 from dashboards.i18n import t
 
@@ -150,8 +150,8 @@ def render_html(snap: data.Snapshot, failure: data.Failure | None, now: dt.datet
         notes.append(t("banner.stale", LANG, hours=snap.age(now).total_seconds() / 3600,
                        limit=data.stale_after().total_seconds() / 3600))
     if failure is not None:
-        notes.append(t("banner.failure", LANG, failed_at=failure.failed_at, stage=failure.stage,
-                       message=failure.message, version=snap.version))
+        notes.append(f"{i18n.failure_notice(failure.failed_at, failure.stage, snap.version, LANG)} "
+                     f"{t('banner.failure_details', LANG)}: {failure.message}")
     warn = "".join(f"<div class='warn'>{html.escape(n)}</div>" for n in notes)
     title = f"{t('brief.heading', LANG)} · {row['name_zh']}"
     return (

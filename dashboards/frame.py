@@ -48,15 +48,20 @@ def render_header(ctx: PageContext, now: dt.datetime | None = None) -> None:
     st.caption(t("header.version", version=snap.version, published=format_instant(snap.published_at),
                  zone=data.DISPLAY_TZ))
     if ctx.failure is not None:
-        st.warning(
-            t("banner.failure", failed_at=ctx.failure.failed_at, stage=ctx.failure.stage,
-              message=ctx.failure.message, version=snap.version),
-            icon=":material/sync_problem:",
-        )
+        render_failure(ctx.failure, snap.version)
     if snap.is_stale(now):
         st.warning(t("banner.stale", hours=snap.age(now).total_seconds() / 3600,
                      limit=data.stale_after().total_seconds() / 3600),
                    icon=":material/schedule:")
+
+
+def render_failure(failure: data.Failure, version: int) -> None:
+    """The LAST_FAILURE notice (:func:`dashboards.i18n.failure_notice`) with the raw error message folded
+    under it (it is tool text, usually English)."""
+    st.warning(i18n.failure_notice(failure.failed_at, failure.stage, version), icon=":material/sync_problem:")
+    if failure.message:
+        with st.expander(t("banner.failure_details")):
+            st.code(failure.message, language=None, wrap_lines=True)
 
 
 def run_page(title_key: str, render: Callable[[PageContext], None]) -> None:

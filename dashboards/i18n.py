@@ -109,7 +109,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "role.analyst": "数据分析",
         "header.version": "数据版本 v{version} · 发布于 {published} ({zone})",
         "banner.stale": "数据已过期：最近一次发布是 {hours:.0f} 小时前（超过 {limit:g} 小时）。请检查夜间刷新任务。",
-        "banner.failure": "最近一次数据刷新失败（{failed_at}，阶段：{stage}）：{message}。当前显示的是上一个正常版本 v{version}。",
+        "banner.failure": "最近一次数据刷新失败（{failed_at}，阶段：{stage}）。当前显示的是上一个正常版本 v{version}。",
+        "banner.failure_details": "失败原因（技术详情，原文）",
         "state.empty": "尚无已发布的数据。请运行 `python -m pipelines refresh` 生成并发布数据（仓库目录：`{wdir}`）。",
         "state.refreshing": "数据刷新中，请稍候刷新页面。",
         "state.error": "页面暂时无法显示（{ref}）。错误已记录，请联系运维人员。",
@@ -266,7 +267,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "role.analyst": "analyst",
         "header.version": "Data version v{version} · published {published} ({zone})",
         "banner.stale": "Data is stale: the last publish was {hours:.0f} hours ago (more than {limit:g} h). Check the nightly refresh.",
-        "banner.failure": "The last data refresh failed ({failed_at}, stage: {stage}): {message}. Showing the last good version v{version}.",
+        "banner.failure": "The last data refresh failed ({failed_at}, stage: {stage}). Showing the last good version v{version}.",
+        "banner.failure_details": "Why it failed (technical details)",
         "state.empty": "No data has been published yet. Run `python -m pipelines refresh` to build and publish it (warehouse folder: `{wdir}`).",
         "state.refreshing": "Data refresh in progress - please reload in a moment.",
         "state.error": "This page cannot be shown right now ({ref}). The error was logged; please contact the operator.",
@@ -421,6 +423,11 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                 "douyin": ("抖音", "Douyin"), "petition": ("信访", "Petition"), "phone": ("电话", "Phone"),
                 "web": ("网站", "Web"), "app": ("App", "App")},
     "shift": {"day": ("白班", "Day"), "night": ("夜班", "Night")},
+    # refresh stages of LAST_FAILURE.json (pipelines.defs.failures.stage_of, pipelines.publish.PublishError)
+    "stage": {"ingest": ("数据接入", "ingest"), "dbt parse": ("模型解析", "dbt parse"),
+              "dbt build": ("模型构建", "dbt build"), "audit": ("数据审核", "audit"),
+              "publish": ("发布", "publish"), "prepare": ("发布准备", "publish: prepare"),
+              "run": ("运行", "run")},
 }
 DIM_LABELS: dict[str, tuple[str, str]] = {
     "subject_type": ("对象类型", "Subject type"), "severity": ("隐患等级", "Severity"),
@@ -455,3 +462,20 @@ def value_label(col: str, value: str, lang: Lang | None = None) -> str:
     """Display text of a category value (e.g. restaurant -> 餐饮场所); the value itself if unknown."""
     pair = VALUE_LABELS.get(col, {}).get(value)
     return value if pair is None else pair[0 if (lang or current_lang()) == "zh" else 1]
+
+
+def failure_notice(failed_at: str, stage: str, version: int, lang: Lang | None = None) -> str:
+    """The "last refresh failed" notice in the UI language: ``failed_at`` (ISO text of LAST_FAILURE.json, shown as
+    ``YYYY-MM-DD HH:MM`` in the instant's own offset when it parses, else as written), ``stage`` through
+    :data:`VALUE_LABELS` ``stage`` (an unknown stage is shown as written) and the served ``version``. The raw error
+    message is not part of it: it is in English or tool text, so pages show it apart (``banner.failure_details``)."""
+    import datetime as dt
+
+    try:
+        when = dt.datetime.fromisoformat(failed_at)
+        shown = when.strftime("%Y-%m-%d %H:%M") + (f" UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]}"
+                                                   if when.tzinfo else "")
+    except ValueError:
+        shown = failed_at
+    return t("banner.failure", lang, failed_at=shown, stage=value_label("stage", stage, lang), version=version)
+

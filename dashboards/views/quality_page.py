@@ -44,9 +44,10 @@ def render_freshness(ctx: frame.PageContext) -> None:
     st.subheader(t("quality.freshness"))
     st.markdown(t("quality.published", version=snap.version, published=frame.format_instant(snap.published_at),
                   zone=data.DISPLAY_TZ, hours=snap.age().total_seconds() / 3600))
-    if not snap.is_stale():
-        st.success(t("quality.fresh_ok", limit=data.stale_after().total_seconds() / 3600), icon=":material/check_circle:")
     if ctx.failure is None:
+        if not snap.is_stale():
+            st.success(t("quality.fresh_ok", limit=data.stale_after().total_seconds() / 3600),
+                       icon=":material/check_circle:")
         st.caption(t("quality.last_failure_none"))
     latest = data.latest_dates(snap)
     if not latest.empty:

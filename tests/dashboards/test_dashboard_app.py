@@ -314,11 +314,18 @@ def test_last_failure_notice_while_serving_last_good_version(tmp_path, monkeypat
     at = make_app(range=[START, END]).run()
     assert_clean(at)
     notices = [w.value for w in at.warning]
-    assert any("audit" in n and "row-count reconciliation failed" in n and "v3" in n for n in notices), notices
+    # the notice is in the UI language (stage 数据审核, time in its own offset); the raw tool message is folded under it
+    assert any("数据审核" in n and "2025-04-02 02:05 UTC+08:00" in n and "v3" in n for n in notices), notices
+    assert not any("reconciliation" in n for n in notices), notices
+    assert [c.value for c in at.code] == [failure["message"]]
     # the last good version is still served
     assert metrics_by_id(at)["F1"].value == pct(daily_oracle(fx.db_path, "F1", SOURCE, START, END))
     at.switch_page(view("gas")).run()
-    assert any("audit" in w.value for w in at.warning)
+    assert any("数据审核" in w.value for w in at.warning)
+    # the data-quality page never shows the green "status OK" box under a failure notice
+    at.switch_page(view("quality")).run()
+    assert_clean(at)
+    assert any("数据审核" in w.value for w in at.warning) and not at.success
 
 
 def test_stale_banner_after_26_hours(tmp_path, monkeypatch, make_app):

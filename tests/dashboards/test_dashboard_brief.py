@@ -44,7 +44,8 @@ def test_brief_html_and_pdf_with_chinese_text(tmp_path):
     today = dt.datetime.now(brief.ZONE).date()
     assert html_path.name == f"brief_{today}_v3.html" and pdf_path.name == f"brief_{today}_v3.pdf"
     html = html_path.read_text(encoding="utf-8")
-    assert HEADING in html and "数据版本 v3" in html and "行数核对失败" in html  # failure notice printed too
+    assert HEADING in html and "数据版本 v3" in html  # failure notice printed too, stage in Chinese, message kept
+    assert "阶段：数据审核" in html and "行数核对失败" in html
     # the F1 row equals sum(num)/sum(den) over the default window (last 30 days with data)
     f1 = expected_rate(fx.db_path, "SELECT sum(faults_disposed_on_time) / sum(faults_due) FROM "
                                    "marts.fct_fault_disposal_daily WHERE source_system = ? AND date_local "
