@@ -215,7 +215,7 @@ def last_failure(wdir: Path | None = None) -> Failure | None:
 # Tables without a ``street`` column that carry no street-specific rows: visible to every role.
 STREET_NEUTRAL: frozenset[str] = frozenset({
     "marts.dim_metric", "marts.dim_source_system", "ops.file_ledger", "ops.load_supersessions",
-    "ops.publish_info",
+    "ops.load_retractions", "ops.publish_info",
 })
 
 
@@ -546,10 +546,14 @@ def file_ledger(snap: Snapshot) -> pd.DataFrame:
     """``ops.file_ledger`` newest first, with ``top_reasons`` (text: the three most frequent
     ``reason_code`` of the load's rejected rows with counts) and ``recorded_at`` in
     :data:`DISPLAY_TZ`. Columns: load_id, path, source, source_kind, status, encoding,
-    rows_in_file, rows_loaded, rows_rejected, top_reasons, error, recorded_at."""
+    rows_in_file, rows_loaded, rows_rejected, top_reasons, error, recorded_at. A load an operator withdrew
+    (``ops.load_retractions``, copies published since that table exists) has status ``retracted`` and its reason
+    in ``error``."""
+    retracted = ("SELECT load_id, reason FROM ops.load_retractions" if has_table(snap, "ops.load_retractions")
+                 else "SELECT NULL::VARCHAR AS load_id, NULL::VARCHAR AS reason WHERE false")
     return query(
         snap,
-        """
+        f"""
         WITH reasons AS (
             SELECT load_id, reason_code, count(*) AS n FROM ops.rejected_rows GROUP BY ALL
         ), ranked AS (
@@ -559,10 +563,11 @@ def file_ledger(snap: Snapshot) -> pd.DataFrame:
             SELECT load_id, string_agg(reason_code || ' ×' || n, ', ' ORDER BY rk) AS top_reasons
             FROM ranked WHERE rk <= 3 GROUP BY load_id
         )
-        SELECT l.load_id, l.path, l.source, l.source_kind, l.status, l.encoding,
+        SELECT l.load_id, l.path, l.source, l.source_kind,
+               CASE WHEN r.load_id IS NULL THEN l.status ELSE 'retracted' END AS status, l.encoding,
                l.rows_in_file, l.rows_loaded, l.rows_rejected, coalesce(t.top_reasons, '') AS top_reasons,
-               l.error, l.recorded_at
-        FROM ops.file_ledger l LEFT JOIN top t USING (load_id)
+               coalesce(l.error, 'retracted: ' || r.reason) AS error, l.recorded_at
+        FROM ops.file_ledger l LEFT JOIN top t USING (load_id) LEFT JOIN ({retracted}) r USING (load_id)
         ORDER BY l.recorded_at DESC, l.path
         """,
     )

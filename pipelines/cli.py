@@ -1,5 +1,5 @@
-"""Command line: ``python -m pipelines <command>`` (refresh, status, rejects, sql, rollback, serve, service,
-check-freshness, demo, contracts).
+"""Command line: ``python -m pipelines <command>`` (refresh, status, rejects, sql, retract, rollback, serve,
+service, check-freshness, demo, contracts).
 
 Errors are one clear line on stderr and a non-zero exit code; ``--verbose`` adds the traceback and the
 Dagster run log. Exit codes: 0 ok, 1 a stage or query failed, 2 bad usage, 3 refresh in progress
@@ -200,6 +200,29 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if result.truncated:
         note += f"; TRUNCATED at --max-rows {args.max_rows}"
     print(note, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_retract(args: argparse.Namespace) -> int:
+    """Withdraw one load from the projections (kept in the event store); the next refresh applies it."""
+    from pipelines.eventstore.retract import retract_load
+
+    wh = Warehouse(args.warehouse_dir)
+    if not wh.build_db.exists():
+        raise CliError(f"no build database at {wh.build_db}: nothing was loaded yet")
+    try:
+        con = wh.connect_build()
+    except duckdb.IOException as exc:
+        from pipelines.warehouse import is_lock_error
+
+        if is_lock_error(exc):
+            raise WarehouseBusyError(f"{wh.build_db.name} is locked: try again when the refresh has finished") from exc
+        raise
+    with con:
+        done = retract_load(con, args.target, args.reason)
+    print(f"Retracted load {done.load_id} ({done.path}, contract {done.source}): {done.events} events and "
+          f"{done.readings} readings leave the projections; recorded as {done.retraction_id}.")
+    print(f"The dashboards change at the next refresh: python -m pipelines refresh --warehouse-dir {wh.root}")
     return EXIT_OK
 
 
@@ -410,6 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=_positive_int, default=10_000, help="row cap (default 10000)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before the query is interrupted (default 30)")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("retract", parents=[common], help="withdraw a wrongly loaded file from every number",
+                       description="Withdraw one load (a file loaded by mistake: wrong file, wrong contract) from every "
+                                   "projection. Nothing is deleted: the load stays in the event store and in as-of "
+                                   "builds before the retraction, with the reason. The next refresh rebuilds the marts "
+                                   "without it. A corrected file needs no retraction: it supersedes the old load itself.")
+    p.add_argument("target", help="the load id (L..., from `status`) or the file's path relative to the raw folder")
+    p.add_argument("--reason", required=True, help="why (kept in the event store and shown by `status`)")
+    p.set_defaults(func=cmd_retract)
 
     p = sub.add_parser("rollback", parents=[common], help="switch CURRENT to an earlier kept version",
                        description="Point serving/CURRENT.json at an earlier published version still kept "

@@ -7,7 +7,8 @@ write-audit-publish"; FAILURE_CLASSES.md #1, #3). :func:`publish` runs after dbt
 Serving file layout (docs/internals.md, "The serving copy"):
 
 - schema ``marts``: every table and view of ``main_marts`` in the build database, materialized as tables;
-- schema ``ops``: ``file_ledger``, ``rejected_rows``, ``load_supersessions`` (copies of ``events.*``),
+- schema ``ops``: ``file_ledger``, ``rejected_rows``, ``load_supersessions``, ``load_retractions`` (copies of
+  ``events.*``),
   ``events`` (a view over ``marts.fct_event_lineage`` when that mart exists: drill-down lineage) and
   ``publish_info`` (one row: version, published_at, as_of, code_version).
 
@@ -44,6 +45,7 @@ OPS_COPIES = {  # serving ops.<name> <- build events.<table>
     "file_ledger": "file_ledger",
     "rejected_rows": "rejected_rows",
     "load_supersessions": "load_supersessions",
+    "load_retractions": "load_retractions",
 }
 _SERVING_FILE = re.compile(r"^v(\d{6,})\.duckdb$")
 _MANIFEST_FILE = re.compile(r"^v(\d{6,})\.json$")

@@ -55,14 +55,23 @@ def ledger_files(con: duckdb.DuckDBPyConnection, schema: str) -> list[dict[str, 
 
     Keys: ``path, source, status, encoding, rows_in_file, rows_loaded, rows_rejected,
     top_reject_reasons ([{reason_code, count, example}]), error, loaded_at (ISO), load_id, sha256, warnings,
-    superseded (bool)``.
+    superseded (bool), retracted`` (None, or ``{retraction_id, reason, retracted_by, retracted_at (ISO)}`` when an
+    operator withdrew the load: :mod:`pipelines.eventstore.retract`).
     """
+    has_retractions = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = 'load_retractions'", [schema]).fetchone()[0] > 0
+    retractions = (f"(SELECT load_id, retraction_id, reason, retracted_by, retracted_at FROM {schema}.load_retractions)"
+                   if has_retractions else
+                   "(SELECT NULL::VARCHAR AS load_id, NULL::VARCHAR AS retraction_id, NULL::VARCHAR AS reason, "
+                   "NULL::VARCHAR AS retracted_by, NULL::TIMESTAMPTZ AS retracted_at WHERE false)")
     rows = con.execute(
         f"""
         SELECT l.path, l.source, l.status, l.encoding, l.rows_in_file, l.rows_loaded, l.rows_rejected,
                l.error, l.recorded_at, l.load_id, l.sha256, l.warnings,
-               l.load_id IN (SELECT load_id FROM {schema}.load_supersessions) AS superseded
-        FROM {schema}.file_ledger l
+               l.load_id IN (SELECT load_id FROM {schema}.load_supersessions) AS superseded,
+               r.retraction_id, r.reason, r.retracted_by, r.retracted_at
+        FROM {schema}.file_ledger l LEFT JOIN {retractions} r ON r.load_id = l.load_id
         ORDER BY l.recorded_at DESC, l.path
         """
     ).fetchall()
@@ -78,15 +87,21 @@ def ledger_files(con: duckdb.DuckDBPyConnection, schema: str) -> list[dict[str, 
     ).fetchall():
         reasons.setdefault(load_id, []).append({"reason_code": code, "count": n, "example": example})
     out = []
-    for path, source, status, enc, rif, rl, rr, err, rec, load_id, sha, warns, sup in rows:
+    for path, source, status, enc, rif, rl, rr, err, rec, load_id, sha, warns, sup, rid, why, by, r_at in rows:
         out.append({
             "path": path, "source": source, "status": status, "encoding": enc,
             "rows_in_file": rif, "rows_loaded": rl, "rows_rejected": rr,
             "top_reject_reasons": reasons.get(load_id, []), "error": err,
-            "loaded_at": rec.isoformat() if isinstance(rec, datetime) else rec,
-            "load_id": load_id, "sha256": sha, "superseded": bool(sup), "warnings": list(warns or []),
+            "loaded_at": _iso(rec), "load_id": load_id, "sha256": sha, "superseded": bool(sup),
+            "warnings": list(warns or []),
+            "retracted": None if rid is None else {"retraction_id": rid, "reason": why, "retracted_by": by,
+                                                   "retracted_at": _iso(r_at)},
         })
     return out
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def status_report(warehouse: Warehouse) -> dict[str, Any]:
@@ -201,7 +216,10 @@ def render_status(report: dict[str, Any]) -> str:
         rows = []
         for f in report["files"]:
             reasons = ", ".join(f"{r['reason_code']}×{r['count']}" for r in f["top_reject_reasons"])
-            status = f["status"] + (" (superseded)" if f["superseded"] else "")
+            if f.get("retracted"):
+                status = f"{f['status']} (retracted: {f['retracted']['reason']})"
+            else:
+                status = f["status"] + (" (superseded)" if f["superseded"] else "")
             rows.append([f["path"], f["source"], status, f["encoding"], f["rows_in_file"], f["rows_loaded"],
                          f["rows_rejected"], reasons or f["error"], "; ".join(f.get("warnings") or []),
                          (f["loaded_at"] or "")[:19].replace("T", " ")])

@@ -31,8 +31,19 @@ CREATE TABLE IF NOT EXISTS events.file_ledger (
 -- loads not superseded as of their cut-off; the superseded load stays queryable.
 CREATE TABLE IF NOT EXISTS events.load_supersessions (
     load_id        VARCHAR NOT NULL,         -- the earlier load
-    superseded_by  VARCHAR NOT NULL,         -- the later load
+    superseded_by  VARCHAR NOT NULL,         -- the later load, or a retraction_id (events.load_retractions)
     superseded_at  TIMESTAMPTZ NOT NULL
+);
+
+-- An operator withdrew a load that should never have counted (wrong file, wrong contract): `python -m pipelines
+-- retract`. It is a supersession by nothing: a load_supersessions row (superseded_by = retraction_id) written in the
+-- same transaction, so projections, as-of builds and incremental models treat it like a corrected re-export.
+CREATE TABLE IF NOT EXISTS events.load_retractions (
+    retraction_id  VARCHAR PRIMARY KEY,      -- 'R' + utc timestamp + the load's short id
+    load_id        VARCHAR NOT NULL,         -- the withdrawn load
+    reason         VARCHAR NOT NULL,         -- the operator's words
+    retracted_by   VARCHAR NOT NULL,         -- OS user who ran the command
+    retracted_at   TIMESTAMPTZ NOT NULL
 );
 
 -- Rows that could not be loaded, with the raw text and a reason naming the column.

@@ -281,6 +281,37 @@ def test_restatement_window_is_a_var(base, dbt_tmp):
     assert query(db, "SELECT count(*) FROM main_marts.fct_metric_restatements") == [(0,)]
 
 
+def test_retracted_load_leaves_the_marts_and_incremental_equals_full(base, dbt_tmp):
+    """`python -m pipelines retract` withdraws a load: the next (incremental) build drops its events as if it had
+    never been loaded, a full rebuild of the same store gives the same marts, and the history stays."""
+    from pipelines.eventstore.retract import retract_load
+
+    built, _ = base
+    work = dbt_tmp / "retract"
+    work.mkdir()
+    db = work / "build.duckdb"
+    shutil.copyfile(built.path, db)
+    con = duckdb.connect(str(db))
+    try:
+        done = retract_load(con, "la311/part2.csv", "exported from the wrong district", by="tester")
+    finally:
+        con.close()
+    assert (done.load_id, done.events) == ("L06_la_overlap", 3)
+    run = run_dbt(["run"], db, work)  # incremental, as the nightly refresh after the retraction
+    assert run.returncode == 0, run.output[-3000:]
+    received = query(db, "SELECT * FROM main_marts.fct_complaints_received_daily WHERE source_system = 'la311' "
+                         "ORDER BY ALL")
+    # LA2 came only in the retracted export: gone; LA1 stays (also in L05_la)
+    assert received == [("la311", D(2024, 3, 1), "phone", "streetlight_fault", "CD 13", 1)]
+    assert query(db, "SELECT DISTINCT load_id FROM main_marts.fct_event_lineage WHERE source_system = 'la311'") == [
+        ("L05_la",)]
+    assert query(db, "SELECT count(*) FROM events.events WHERE load_id = 'L06_la_overlap'") == [(3,)]  # history kept
+    incremental = mart_hashes(db)
+    full = run_dbt(["run", "--full-refresh"], db, work)
+    assert full.returncode == 0, full.output[-3000:]
+    assert mart_hashes(db) == incremental
+
+
 def test_replay_after_dropping_projections_is_identical(base):
     built, hashes = base
     con = duckdb.connect(str(built.path))

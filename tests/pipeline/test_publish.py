@@ -45,7 +45,7 @@ def test_publish_copies_marts_and_ops_into_a_new_read_only_version(built_warehou
         assert {("marts", "dim_street"), ("marts", "fct_fault_disposal_daily"), ("marts", "fct_event_lineage"),
                 ("marts", "v_streets_per_source")} <= tables
         assert {("ops", "file_ledger"), ("ops", "rejected_rows"), ("ops", "load_supersessions"),
-                ("ops", "publish_info")} <= tables
+                ("ops", "load_retractions"), ("ops", "publish_info")} <= tables
         assert con.execute("SELECT streets FROM marts.v_streets_per_source").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM ops.rejected_rows").fetchone() == (3,)
         # ops.events is the lineage mart, resolvable when the file is opened on its own
