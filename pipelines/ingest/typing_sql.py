@@ -96,8 +96,12 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
         naive = naive_timestamp_expr(raw, col)
         if t == "date":
             return f"CAST({naive} AS DATE)"
-        zoned = _OFFSET_RE if col.formats else _ISO_ZONE_RE
-        return (f"CASE WHEN regexp_matches({raw}, {zoned}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+        if col.formats:
+            return (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                    f"ELSE timezone({lit(tz)}, {naive}) END")
+        # 'epoch' is 1970-01-01 UTC to the TIMESTAMPTZ cast and the CSV reader, not local midnight
+        return (f"CASE WHEN regexp_matches({raw}, {_ISO_ZONE_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                f"WHEN lower({raw}) = 'epoch' THEN TIMESTAMPTZ '1970-01-01 00:00:00+00' "
                 f"ELSE timezone({lit(tz)}, {naive}) END")
     raise ValueError(f"unknown type {t}")  # pragma: no cover - pydantic restricts the literal
 
