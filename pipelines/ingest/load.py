@@ -276,12 +276,13 @@ def _stage_text(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path
 
 def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path,
                      prefix: str) -> _Staged | None:
-    """The fast path for a clean CSV: read, type and check in one pass, with no text copy of the file.
+    """The fast path for a clean CSV: the reader types the timestamps, so no text copy is parsed again in SQL.
 
     DuckDB's CSV reader types the ISO timestamp columns itself (``reader_typed``; the session's TimeZone is
-    the contract's zone meanwhile) and :func:`typed_select` reads the other cells straight from the reader
-    into the checked table; a record's line is its position in the reader's output, which is exact because
-    the path is kept only when every line of the file is one record and the reader rejected none. Returns None, with
+    the contract's zone meanwhile) into a temp table, in a parallel scan that keeps the file's order; a
+    record's line is then its row position, which is exact because the path is kept only when every line of
+    the file is one record and the reader rejected none (``row_number() OVER ()`` on the reader would run
+    single-threaded), and :func:`typed_select` checks the other cells from there. Returns None, with
     every temp table dropped, when any record is malformed, has a cell the reader cannot type, fails a check
     or repeats a key: the caller then lands the file as text, which gives those rows their raw text and
     reasons. Rows loaded and their values and lines are the same on both paths (tests/ingest/test_typed_csv.py).
@@ -290,22 +291,26 @@ def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir:
     header = resolve_header(src.labels, contract, rel, src.header_line)
     typed = frozenset(n for n, c in contract.columns.items() if n in header.positions and reader_typed(c))
     reader = read_csv_sql(src, contract, prefix, {header.positions[n]: "TIMESTAMPTZ" for n in typed})
-    checked = f"{prefix}_checked"
+    acc, lines, checked = f"{prefix}_acc", f"{prefix}_lines", f"{prefix}_checked"
     con.execute(f"DROP TABLE IF EXISTS {prefix}_rj; DROP TABLE IF EXISTS {prefix}_rs;")
     session_tz = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     con.execute(f"SET TimeZone = {lit(contract.timezone)}")
-    try:  # row_number() OVER (): the record's position in the file (DuckDB streams it in order)
-        con.execute(f"CREATE TEMP TABLE {checked} AS " + typed_select(
-            contract, header, src.labels, f"(SELECT row_number() OVER () + {src.header_line} AS _line, * FROM {reader})",
-            _split_fields(contract), raw_fields(contract), typed))
+    try:  # a plain parallel scan that keeps the file's order: rowid = record index
+        con.execute(f"CREATE TEMP TABLE {acc} AS SELECT * FROM {reader}")
     finally:
         con.execute(f"SET TimeZone = {lit(session_tz)}")
-    n_rows = con.execute(f"SELECT count(*) FROM {checked}").fetchone()[0]
+    n_rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {acc}").fetchone()
     n_bad = con.execute(f"SELECT count(DISTINCT line) FROM {prefix}_rj").fetchone()[0]
     why = None
     if n_bad or n_rows != fp.lines - src.header_line:
         why = f"{n_bad} records the reader could not read or type, {n_rows} of {fp.lines - src.header_line} lines"
     else:
+        # line numbers are materialized by the typing pass, which reads the whole view (as the text path's
+        # landing view): a filtered scan of a rowid view is not relied on
+        con.execute(f"CREATE TEMP VIEW {lines} AS SELECT rowid + {src.header_line + 1 - first} AS _line, * FROM {acc}")
+        con.execute(f"CREATE TEMP TABLE {checked} AS " + typed_select(
+            contract, header, src.labels, lines, _split_fields(contract), raw_fields(contract), typed))
+        con.execute(f"DROP VIEW {lines}; DROP TABLE {acc}")
         n_unparsed, dups = _check_rows(con, contract, prefix, checked)
         if not n_unparsed and not dups:
             return _Staged(checked, header, src.encoding, [], n_rows, 0, 0, None)
