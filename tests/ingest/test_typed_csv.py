@@ -114,7 +114,8 @@ FILES = {"sh/clean.csv": CLEAN, "sh/dirty.csv": DIRTY, "chi/clean.csv": CLEAN.re
 def both(tmp_path, monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="pipelines.ingest.load")
     typed = _load(tmp_path, monkeypatch, True, FILES)
-    fell_back = {r.getMessage().split(":")[0] for r in caplog.records if "not clean for the typed CSV path" in r.getMessage()}
+    fell_back = {r.getMessage().split(":")[0] for r in caplog.records
+                 if "not clean for the typed CSV path" in r.getMessage()}
     text = _load(tmp_path, monkeypatch, False, FILES)
     yield typed, text, fell_back
     typed.close()
