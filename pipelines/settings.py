@@ -11,6 +11,7 @@ Every setting is read when called (not at import), so tests can change the envir
 | ``CSW_DUCKDB_THREADS`` | ``0`` (DuckDB's default) | DuckDB ``threads`` for the writer |
 | ``CSW_KEEP_VERSIONS`` | ``5`` | published serving versions kept for rollback |
 | ``CSW_MAX_REJECT_RATIO`` | ``0.2`` | audit: largest share of rejected rows per loaded file before publish is blocked |
+| ``CSW_INGEST_TYPED_CSV`` | ``1`` | ``0`` turns off the ingest's typed fast path for clean CSV files (text landing only) |
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ def duckdb_memory_limit() -> str:
 def duckdb_threads() -> int:
     """Return DuckDB's thread count for the writer; 0 means DuckDB's default (``CSW_DUCKDB_THREADS``)."""
     return int(os.environ.get("CSW_DUCKDB_THREADS", "0"))
+
+
+def ingest_typed_csv() -> bool:
+    """Whether the ingest first tries its typed fast path on CSV files (``CSW_INGEST_TYPED_CSV``, default on;
+    ``0``, ``false`` or ``no`` turn it off). The path keeps a file only when it is clean, so the results are
+    the same either way; off, every file is landed as text first (pipelines/ingest/load.py)."""
+    return os.environ.get("CSW_INGEST_TYPED_CSV", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def keep_versions() -> int:

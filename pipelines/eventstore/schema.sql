@@ -87,7 +87,9 @@ CREATE TABLE IF NOT EXISTS events.events (
 -- High-volume sensor readings, typed and append-only. A reading's identity is not stored (an md5 per row
 -- cost 5-14 s of a 10M-row load): it is (source_system, device_id, sensor_type, measured_at, value_index),
 -- and stg_events__sensor_readings derives reading_id = md5(source_system|device_id|sensor_type|
--- epoch_us(measured_at)|value_index) from it; its lineage is (load_id, source_file, source_line, value_index).
+-- epoch_us(measured_at)|value_index) from it; its lineage is (load_id, source_line, value_index).
+-- Per-load constants are not repeated on every reading (each string column costs about 1 CPU-s per 10M rows
+-- to write): source, source_file (= path) and recorded_at are the file_ledger row's of load_id.
 CREATE TABLE IF NOT EXISTS events.sensor_readings (
     device_id      VARCHAR NOT NULL,
     sensor_type    VARCHAR NOT NULL,         -- gas_leak | water_level | water_temperature | turbidity ...
@@ -96,11 +98,8 @@ CREATE TABLE IF NOT EXISTS events.sensor_readings (
     unit           VARCHAR,
     quality        VARCHAR NOT NULL,         -- ok | sentinel | out_of_range
     raw_value      VARCHAR,
-    source         VARCHAR NOT NULL,
     source_system  VARCHAR NOT NULL,
-    load_id        VARCHAR NOT NULL,
-    source_file    VARCHAR NOT NULL,
+    load_id        VARCHAR NOT NULL,         -- file_ledger.load_id: source, source_file (path), recorded_at
     source_line    BIGINT,
-    value_index    INTEGER NOT NULL,         -- 1-based position of the value in its cell (packed `0.260|0.267`); else 1
-    recorded_at    TIMESTAMPTZ NOT NULL
+    value_index    INTEGER NOT NULL          -- 1-based position of the value in its cell (packed `0.260|0.267`); else 1
 );

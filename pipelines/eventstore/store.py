@@ -20,39 +20,55 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _upgrade_sensor_readings(con)
 
 
-def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite an ``events.sensor_readings`` of the first layout (a stored md5 ``reading_id``, no
-    ``value_index``) into the current one, in one transaction; a no-op on the current layout.
+# per-load constants the first two layouts repeated on every reading; now only in events.file_ledger
+_MOVED_TO_LEDGER = ("source", "source_file", "recorded_at")
 
-    ``value_index`` is 1 unless several readings share a line and sensor type (packed cells); there it
-    is the index whose documented md5 (schema.sql) equals the stored ``reading_id`` (or, if none does,
-    the rank of the stored id, which keeps the readings of a line apart).
+
+def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
+    """Upgrade an older ``events.sensor_readings`` to the current layout in place, in one transaction; a
+    no-op on the current layout.
+
+    First layout (a stored md5 ``reading_id``, no ``value_index``): rewritten; ``value_index`` is 1 unless
+    several readings share a line and sensor type (packed cells); there it is the index whose documented
+    md5 (schema.sql) equals the stored ``reading_id`` (or, if none does, the rank of the stored id, which
+    keeps the readings of a line apart). First and second layouts: the per-load constants ``source``,
+    ``source_file`` and ``recorded_at`` are dropped (the ledger row of ``load_id`` holds them).
     """
     cols = {r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
         "AND schema_name = 'events' AND table_name = 'sensor_readings'").fetchall()}
-    if "reading_id" not in cols:
+    moved = [c for c in _MOVED_TO_LEDGER if c in cols]
+    if "reading_id" not in cols and not moved:
         return
     con.begin()
     try:
-        con.execute("ALTER TABLE events.sensor_readings RENAME TO sensor_readings_v1")
-        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-        con.execute(
-            """INSERT INTO events.sensor_readings BY NAME
-               SELECT * EXCLUDE (reading_id, _n, _rank),
-                      CASE WHEN _n = 1 THEN 1 ELSE coalesce(
-                          (SELECT min(i) FROM range(1, _n + 1) t(i)
-                           WHERE md5(concat_ws('|', source_system, device_id, sensor_type,
-                                               CAST(epoch_us(measured_at) AS VARCHAR),
-                                               CAST(i AS VARCHAR))) = reading_id),
-                          _rank) END AS value_index
-               FROM (SELECT *, count(*) OVER w AS _n, row_number() OVER (w ORDER BY reading_id) AS _rank
-                     FROM events.sensor_readings_v1 WINDOW w AS (PARTITION BY load_id, source_line, sensor_type))""")
-        con.execute("DROP TABLE events.sensor_readings_v1")
+        if "reading_id" in cols:
+            _rewrite_first_layout(con, moved)
+        else:
+            for c in moved:
+                con.execute(f"ALTER TABLE events.sensor_readings DROP COLUMN {c}")
         con.commit()
     except Exception:
         con.rollback()
         raise
+
+
+def _rewrite_first_layout(con: duckdb.DuckDBPyConnection, moved: list[str]) -> None:
+    """Copy a first-layout readings table into the current one, deriving ``value_index`` (see caller)."""
+    con.execute("ALTER TABLE events.sensor_readings RENAME TO sensor_readings_v1")
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    con.execute(
+        f"""INSERT INTO events.sensor_readings BY NAME
+           SELECT * EXCLUDE (reading_id, _n, _rank{''.join(', ' + c for c in moved)}),
+                  CASE WHEN _n = 1 THEN 1 ELSE coalesce(
+                      (SELECT min(i) FROM range(1, _n + 1) t(i)
+                       WHERE md5(concat_ws('|', source_system, device_id, sensor_type,
+                                           CAST(epoch_us(measured_at) AS VARCHAR),
+                                           CAST(i AS VARCHAR))) = reading_id),
+                      _rank) END AS value_index
+           FROM (SELECT *, count(*) OVER w AS _n, row_number() OVER (w ORDER BY reading_id) AS _rank
+                 FROM events.sensor_readings_v1 WINDOW w AS (PARTITION BY load_id, source_line, sensor_type))""")
+    con.execute("DROP TABLE events.sensor_readings_v1")
 
 
 def loaded_load_for_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:

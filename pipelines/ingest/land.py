@@ -130,32 +130,61 @@ def _read_header(text_path: Path, contract: Contract, label: str) -> tuple[list[
     return (_join_header_rows(rows) if n > 1 else [c for c in rows[0]]), skip + n
 
 
-def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Path, prefix: str,
-              exact: bool = False) -> Landed:
-    label = path.name
+@dataclass
+class CsvText:
+    """A CSV file ready for ``read_csv``: its UTF-8 text (the file itself, or a transcoded copy), the detected
+    encoding, the header labels and the number of lines before the first record."""
+
+    path: Path
+    encoding: str
+    labels: list[str | None]
+    header_line: int
+
+
+def open_csv(path: Path, contract: Contract, tmp_dir: Path, prefix: str) -> CsvText:
+    """Detect the encoding of ``path`` (strict, over the contract's candidates), transcode it to UTF-8 under
+    ``tmp_dir`` when needed, and read its header rows.
+
+    Raises:
+        pipelines.ingest.decode.DecodeError: no candidate encoding fits.
+        LandingError: the file has no header row.
+    """
     encoding = detect_encoding(path, contract.encoding)
     text_path = path
     if encoding not in ("utf-8", "utf-8-sig"):
         text_path = transcode_to_utf8(path, encoding, tmp_dir / f"{prefix}.utf8.csv")
-    labels, header_line = _read_header(text_path, contract, label)
+    labels, header_line = _read_header(text_path, contract, path.name)
+    return CsvText(text_path, encoding, labels, header_line)
+
+
+def read_csv_sql(src: CsvText, contract: Contract, prefix: str, types: dict[int, str] | None = None) -> str:
+    """SQL ``read_csv(...)`` of ``src``'s records: columns ``c0..c<n-1>``, VARCHAR unless ``types`` maps
+    the position to another DuckDB type; the contract's dialect, no sniffing, strict; records the reader
+    cannot read (malformed, or a cell not of its declared type) go to the temp tables ``<prefix>_rj``
+    (``line``, ``csv_line``, ``error_message`` ...) and ``<prefix>_rs``, which are dropped first."""
+    types = types or {}
+    cols = "{" + ", ".join(f"'c{i}': '{types.get(i, 'VARCHAR')}'" for i in range(len(src.labels))) + "}"
+    d = contract.dialect
+    return (f"""read_csv({_sql_str(src.path.as_posix())},
+            header = false, skip = {src.header_line}, columns = {cols}, delim = {_sql_str(d.delimiter)},
+            quote = {_sql_str(d.quote)}, escape = {_sql_str(d.escape)}, auto_detect = false, strict_mode = true,
+            null_padding = false, store_rejects = true, rejects_table = '{prefix}_rj', rejects_scan = '{prefix}_rs',
+            max_line_size = 2097152, buffer_size = 4194304)""")
+
+
+def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Path, prefix: str,
+              exact: bool = False) -> Landed:
+    src = open_csv(path, contract, tmp_dir, prefix)
+    labels, header_line, encoding = src.labels, src.header_line, src.encoding
     if exact:
-        return _land_csv_python(con, text_path, contract, labels, header_line, prefix, encoding)
+        return _land_csv_python(con, src.path, contract, labels, header_line, prefix, encoding)
     table, rejects = f"{prefix}_landed", f"{prefix}_prejects"
     _create_rejects_table(con, rejects)
-    ncols = len(labels)
-    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(ncols)) + "}"
-    d = contract.dialect
-    rj, rs = f"{prefix}_rj", f"{prefix}_rs"
-    con.execute(f"DROP TABLE IF EXISTS {rj}; DROP TABLE IF EXISTS {rs};")
+    rj = f"{prefix}_rj"
+    con.execute(f"DROP TABLE IF EXISTS {rj}; DROP TABLE IF EXISTS {prefix}_rs;")
     # buffer_size bounds the reader's per-thread buffer (default 16x max_line_size = 32 MiB per thread),
     # so a small memory_limit still spills instead of failing (FAILURE_CLASSES.md #23)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {prefix}_acc AS SELECT * FROM read_csv({_sql_str(text_path.as_posix())},
-            header = false, skip = {header_line}, columns = {cols}, delim = {_sql_str(d.delimiter)},
-            quote = {_sql_str(d.quote)}, escape = {_sql_str(d.escape)}, auto_detect = false, strict_mode = true,
-            null_padding = false, store_rejects = true, rejects_table = '{rj}', rejects_scan = '{rs}',
-            max_line_size = 2097152, buffer_size = 4194304)"""
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_acc AS SELECT * FROM {read_csv_sql(src, contract, prefix)}")
     accepted = con.execute(f"SELECT count(*) FROM {prefix}_acc").fetchone()[0]
     con.execute(
         f"""INSERT INTO {rejects}
@@ -172,7 +201,7 @@ def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Pat
     if accepted + rejected != data_lines:
         # multi-line records or blank lines: line numbers from gaps would be wrong -> exact slow path
         con.execute(f"DROP TABLE {prefix}_acc")
-        return _land_csv_python(con, text_path, contract, labels, header_line, prefix, encoding)
+        return _land_csv_python(con, src.path, contract, labels, header_line, prefix, encoding)
     if rejected == 0:
         # every record is one line, in order: number the lines in a view instead of copying the file
         first = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {prefix}_acc").fetchone()[0]

@@ -22,17 +22,18 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import settings
 from pipelines.eventstore.store import active_load_for_path
 from pipelines.ingest.contract import Contract, ContractError, load_contracts
 from pipelines.ingest.decode import DecodeError, fingerprint
 from pipelines.ingest.events_sql import json_value, event_select, raw_fields, readings_select
-from pipelines.ingest.header import HeaderError, resolve_header
-from pipelines.ingest.land import Landed, LandingError, drop_landed, land_file
+from pipelines.ingest.header import HeaderError, HeaderMap, resolve_header
+from pipelines.ingest.land import Landed, LandingError, drop_landed, land_file, open_csv, read_csv_sql
 from pipelines.ingest import pii
 from pipelines.ingest.pii import register_udfs
 from pipelines.ingest.readers import ReaderError
 from pipelines.ingest.readers._table import MAX_RAW_TEXT
-from pipelines.ingest.typing_sql import raw_text_sql, typed_select
+from pipelines.ingest.typing_sql import lit, raw_text_sql, reader_typed, typed_select
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
@@ -237,6 +238,88 @@ def _split_fields(contract: Contract) -> dict[str, str]:
     return {r.value: r.split} if r and r.value and r.split else {}
 
 
+@dataclass
+class _Staged:
+    """A file staged in temp tables, ready to append (see :func:`_load`).
+
+    ``checked`` (table or view) has ``_line``, ``r_<f>``/``t_<f>`` and ``_reason`` per record; ``landed`` is
+    the text landing (raw text of rejected rows, malformed records), None on the typed CSV path, which is
+    only taken when no record is malformed, unparsed or a duplicate.
+    """
+
+    checked: str
+    header: HeaderMap
+    encoding: str | None
+    notes: list[str]
+    n_landed: int
+    n_malformed: int
+    n_unparsed: int
+    dups: str | None
+    landed: Landed | None = None
+
+
+def _stage_text(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, stage: _Stages,
+                exact_csv: bool) -> _Staged:
+    """Land the file as text (any format), then type and check it in SQL (every record loads or is rejected)."""
+    landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix, exact_csv)
+    n_landed = con.execute(f"SELECT count(*) FROM {landed.table}").fetchone()[0]
+    n_malformed = con.execute(f"SELECT count(*) FROM {landed.rejects_table}").fetchone()[0]
+    stage.done("landed", n_landed, f"{n_malformed} malformed")
+    header = resolve_header(landed.labels, contract, rel, landed.header_line)
+    checked = f"{prefix}_checked"
+    con.execute(f"CREATE TEMP TABLE {checked} AS "
+                + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract),
+                               raw_fields(contract)))
+    n_unparsed, dups = _check_rows(con, contract, prefix, checked)
+    return _Staged(checked, header, landed.encoding, landed.notes, n_landed, n_malformed, n_unparsed, dups, landed)
+
+
+def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path,
+                     prefix: str) -> _Staged | None:
+    """The fast path for a clean CSV: the reader types the timestamps, so no text copy is parsed again in SQL.
+
+    DuckDB's CSV reader types the ISO timestamp columns itself (``reader_typed``; the session's TimeZone is
+    the contract's zone meanwhile) into a temp table, in a parallel scan that keeps the file's order; a
+    record's line is then its row position, which is exact because the path is kept only when every line of
+    the file is one record and the reader rejected none (``row_number() OVER ()`` on the reader would run
+    single-threaded), and :func:`typed_select` checks the other cells from there. Returns None, with
+    every temp table dropped, when any record is malformed, has a cell the reader cannot type, fails a check
+    or repeats a key: the caller then lands the file as text, which gives those rows their raw text and
+    reasons. Rows loaded and their values and lines are the same on both paths (tests/ingest/test_typed_csv.py).
+    """
+    src = open_csv(path, contract, tmp_dir, prefix)
+    header = resolve_header(src.labels, contract, rel, src.header_line)
+    typed = frozenset(n for n, c in contract.columns.items() if n in header.positions and reader_typed(c))
+    reader = read_csv_sql(src, contract, prefix, {header.positions[n]: "TIMESTAMPTZ" for n in typed})
+    acc, lines, checked = f"{prefix}_acc", f"{prefix}_lines", f"{prefix}_checked"
+    con.execute(f"DROP TABLE IF EXISTS {prefix}_rj; DROP TABLE IF EXISTS {prefix}_rs;")
+    session_tz = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
+    con.execute(f"SET TimeZone = {lit(contract.timezone)}")
+    try:  # a plain parallel scan that keeps the file's order: rowid = record index
+        con.execute(f"CREATE TEMP TABLE {acc} AS SELECT * FROM {reader}")
+    finally:
+        con.execute(f"SET TimeZone = {lit(session_tz)}")
+    n_rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {acc}").fetchone()
+    n_bad = con.execute(f"SELECT count(DISTINCT line) FROM {prefix}_rj").fetchone()[0]
+    why = None
+    if n_bad or n_rows != fp.lines - src.header_line:
+        why = f"{n_bad} records the reader could not read or type, {n_rows} of {fp.lines - src.header_line} lines"
+    else:
+        # line numbers are materialized by the typing pass, which reads the whole view (as the text path's
+        # landing view): a filtered scan of a rowid view is not relied on
+        con.execute(f"CREATE TEMP VIEW {lines} AS SELECT rowid + {src.header_line + 1 - first} AS _line, * FROM {acc}")
+        con.execute(f"CREATE TEMP TABLE {checked} AS " + typed_select(
+            contract, header, src.labels, lines, _split_fields(contract), raw_fields(contract), typed))
+        con.execute(f"DROP VIEW {lines}; DROP TABLE {acc}")
+        n_unparsed, dups = _check_rows(con, contract, prefix, checked)
+        if not n_unparsed and not dups:
+            return _Staged(checked, header, src.encoding, [], n_rows, 0, 0, None)
+        why = f"{n_unparsed} rows with a problem, {'some' if dups else 'no'} duplicate keys"
+    log.info("%s: not clean for the typed CSV path (%s); landing it as text", rel, why)
+    _drop_temp(con, prefix)
+    return None
+
+
 def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, load_id: str,
           recorded: datetime, result: FileResult, exact_csv: bool = False) -> None:
     """Stage one file in temp tables, then open the file's transaction and append it (module docstring);
@@ -244,36 +327,36 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
 
     Staging (land, type and check, key check, rejected rows) runs before the transaction, so the landed
     text is really freed when it is dropped, before the large append; it writes only ``<prefix>_*``
-    temp tables, which the caller drops. The rows loaded are read straight from the checked table (no
-    copy); duplicates are ranked, and raw text rebuilt for rejected rows by line number, only for the
-    rows concerned.
+    temp tables, which the caller drops. A CSV file is first tried on the typed path
+    (:func:`_stage_typed_csv`, unless ``CSW_INGEST_TYPED_CSV=0``), which keeps it only when clean; else, and
+    for other formats, the file is landed as text (:func:`_stage_text`). The rows loaded are read straight
+    from the checked table (no copy); duplicates are ranked, and raw text rebuilt for rejected rows by line
+    number, only for the rows concerned.
     """
     stage = _Stages(rel)
-    landed: Landed = land_file(con, path, contract, fp, tmp_dir, prefix, exact_csv)
-    result.encoding = landed.encoding
-    n_landed = con.execute(f"SELECT count(*) FROM {landed.table}").fetchone()[0]
-    n_malformed = con.execute(f"SELECT count(*) FROM {landed.rejects_table}").fetchone()[0]
-    result.rows_in_file = n_landed + n_malformed
-    stage.done("landed", n_landed, f"{n_malformed} malformed")
-    header = resolve_header(landed.labels, contract, rel, landed.header_line)
-    result.warnings = header.warnings + landed.notes
+    staged = None
+    if contract.format == "csv" and not exact_csv and settings.ingest_typed_csv():
+        staged = _stage_typed_csv(con, path, rel, contract, fp, tmp_dir, prefix)
+    if staged is None:
+        staged = _stage_text(con, path, rel, contract, fp, tmp_dir, prefix, stage, exact_csv)
+    header, checked, landed, dups = staged.header, staged.checked, staged.landed, staged.dups
+    n_landed, n_unparsed = staged.n_landed, staged.n_unparsed
+    result.encoding = staged.encoding
+    result.rows_in_file = n_landed + staged.n_malformed
+    result.warnings = header.warnings + staged.notes
     if result.rows_in_file == 0:  # loads cleanly, but an export with a header and no rows is worth a look
         result.warnings.append("no data rows (header only)")
-    checked = f"{prefix}_checked"
-    con.execute(f"CREATE TEMP TABLE {checked} AS "
-                + typed_select(contract, header, landed.labels, landed.table, _split_fields(contract),
-                               raw_fields(contract)))
-    n_unparsed, dups = _check_rows(con, contract, prefix, checked)
     n_dups = con.execute(f"SELECT count(*) FROM {dups}").fetchall()[0][0] if dups else 0
     stage.done("typed and checked", n_landed, f"{n_unparsed} rejected, {n_dups} duplicates")
     src = (load_id, contract.source, rel)
     rejected = f"{prefix}_rejected"
-    _register_record_mask(con, contract, header.positions, len(landed.labels))
     con.execute(f"CREATE TEMP TABLE {rejected} AS SELECT * FROM events.rejected_rows LIMIT 0")
-    con.execute(
-        f"""INSERT INTO {rejected}
-            SELECT ?, ?, ?, _line, csw_mask_record(raw_text), reason, reason_code FROM {landed.rejects_table}""",
-        [*src])
+    if landed:
+        _register_record_mask(con, contract, header.positions, len(landed.labels))
+        con.execute(
+            f"""INSERT INTO {rejected}
+                SELECT ?, ?, ?, _line, csw_mask_record(raw_text), reason, reason_code FROM {landed.rejects_table}""",
+            [*src])
     if n_unparsed or n_dups:
         raw = raw_text_sql(contract, header, len(landed.labels))
         parts = [f"""SELECT _line, _reason AS reason,
@@ -288,7 +371,8 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
                 SELECT ?, ?, ?, r._line, csw_mask_text({raw}), r.reason, r.reason_code
                 FROM ({' UNION ALL '.join(parts)}) r JOIN {landed.table} l ON l._line = r._line""",
             [*src])
-    drop_landed(con, landed)
+    if landed:
+        drop_landed(con, landed)
     result.rows_loaded = n_landed - n_unparsed - n_dups
     result.rows_rejected = result.rows_in_file - result.rows_loaded
     ok = (f"(SELECT *{'' if header.extras else ', NULL::JSON AS _extras'} FROM {checked} WHERE _reason IS NULL"

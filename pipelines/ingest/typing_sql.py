@@ -23,6 +23,10 @@ _TRIM = "' \t\r\n\u3000\u00a0'"
 # an explicit UTC offset after a time of day ("...T19:02:21-05:00", "... 10:00Z"); a bare date such as
 # 2026-03-09 must not read as offset -09
 _OFFSET_RE = r"'\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$'"
+# ISO-only columns (no formats) also honour a zone name after the time of day ("... 10:00:00 UTC",
+# "... Europe/London"), as DuckDB's TIMESTAMPTZ cast and CSV reader do; a TIMESTAMP cast would ignore it
+# and read the clock time in the contract's zone. Not for strptime formats, where a trailing "PM" is no zone.
+_ISO_ZONE_RE = r"'\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?|[A-Za-z][A-Za-z0-9_/+-]*)$'"
 
 
 def lit(value: object) -> str:
@@ -92,9 +96,23 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
         naive = naive_timestamp_expr(raw, col)
         if t == "date":
             return f"CAST({naive} AS DATE)"
-        return (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+        if col.formats:
+            return (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                    f"ELSE timezone({lit(tz)}, {naive}) END")
+        # 'epoch' is 1970-01-01 UTC to the TIMESTAMPTZ cast and the CSV reader, not local midnight
+        return (f"CASE WHEN regexp_matches({raw}, {_ISO_ZONE_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
+                f"WHEN lower({raw}) = 'epoch' THEN TIMESTAMPTZ '1970-01-01 00:00:00+00' "
                 f"ELSE timezone({lit(tz)}, {naive}) END")
     raise ValueError(f"unknown type {t}")  # pragma: no cover - pydantic restricts the literal
+
+
+def reader_typed(col: Column) -> bool:
+    """True when DuckDB's CSV reader may type the column itself, with the same result as :func:`typed_expr`
+    on the trimmed text: an ISO timestamp (no ``formats``, read as TIMESTAMPTZ with the session's TimeZone
+    set to the contract's zone) with no null values, constant, mapping or masking. A cell the reader cannot
+    read as such becomes a reader reject (the caller then types the file's text instead)."""
+    return (col.type in ("timestamp", "timestamptz") and not col.formats and not col.null_values
+            and col.constant is None and not col.map and not col.pii)
 
 
 def plausible_expr(typed: str, col: Column) -> str:
@@ -156,10 +174,15 @@ def raw_text_sql(contract: Contract, header: HeaderMap, ncols: int) -> str:
 
 
 def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None], landed: str,
-                 split_fields: dict[str, str], keep_raw: set[str] | None = None) -> str:
+                 split_fields: dict[str, str], keep_raw: set[str] | None = None,
+                 typed_cells: frozenset[str] = frozenset()) -> str:
     """SQL selecting ``_line``, ``_reporter_hash`` (when the contract has a reporter), ``_extras`` (when
     the header has extra columns), ``r_<f>`` (trimmed text, only for fields in ``keep_raw``; all when
     None), ``t_<f>`` and ``_reason`` from ``landed`` (the raw text of a row: :func:`raw_text_sql`).
+
+    ``typed_cells`` names fields whose landed cell the CSV reader already typed (:func:`reader_typed`):
+    their ``r_<f>`` is that typed value (so a ``_reason`` quotes its text form, not the raw text: callers
+    use such rows only when no row has a reason).
 
     ``split_fields`` maps a field holding packed values (e.g. ``0.260|0.267``) to its separator: the
     check then requires every part to be a number. Each typed value is computed once per row in its
@@ -176,6 +199,8 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
     for name, col in contract.columns.items():
         if col.constant is not None:
             inner.append(f"{lit(str(col.constant))} AS r_{name}")
+        elif name in typed_cells:
+            inner.append(f"c{header.positions[name]} AS r_{name}")
         elif name in header.positions:
             text = _trimmed(f"c{header.positions[name]}")
             if col.null_values:
@@ -183,8 +208,8 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
             inner.append(f"{text} AS r_{name}")
         else:
             inner.append(f"NULL::VARCHAR AS r_{name}")
-    parsed = ["*"] + [f"{typed_expr(f'r_{name}', col, contract.timezone)} AS x_{name}"
-                      for name, col in contract.columns.items()]
+    parsed = ["*"] + [f"{f'r_{name}' if name in typed_cells else typed_expr(f'r_{name}', col, contract.timezone)}"
+                      f" AS x_{name}" for name, col in contract.columns.items()]
     outer = ["* EXCLUDE (" + ", ".join(f"x_{name}" for name in contract.columns) + ")"]
     reasons = []
     for name, col in contract.columns.items():

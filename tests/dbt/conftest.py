@@ -215,13 +215,11 @@ def create_event_store(db_path: Path) -> None:
                  hot.get("amount"), json.dumps(ev.payload, ensure_ascii=False)],
             )
         for _, device, stype, at, value, unit, quality, raw, load_id, system in READINGS:
-            source, _, path, _, recorded = LOADS[load_id]
             con.execute(
                 "INSERT INTO events.sensor_readings (device_id, sensor_type, measured_at, value, unit, "
-                "quality, raw_value, source, source_system, load_id, source_file, source_line, value_index, "
-                "recorded_at) "
-                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, CAST(? AS TIMESTAMPTZ))",
-                [device, stype, at, value, unit, quality, raw, source, system, load_id, path, recorded],
+                "quality, raw_value, source_system, load_id, source_line, value_index) "
+                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, 1, 1)",
+                [device, stype, at, value, unit, quality, raw, system, load_id],
             )
     finally:
         con.close()

@@ -190,7 +190,28 @@ def test_a_store_with_stored_reading_ids_is_upgraded(tmp_path):
     cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
                                       "AND table_name = 'sensor_readings'").fetchall()]
     assert "reading_id" not in cols and "value_index" in cols
+    assert not {"source", "source_file", "recorded_at"} & set(cols)
     assert con.execute("SELECT device_id, source_line, value_index, raw_value FROM events.sensor_readings "
                        "ORDER BY 2, 3").fetchall() == [
         ("D1", 2, 1, "1.5"), ("D2", 3, 1, "0.1"), ("D2", 3, 2, "0.2"), ("D2", 3, 3, "0.3")]
+    con.close()
+
+
+def test_a_store_with_per_load_constants_on_readings_is_upgraded(tmp_path):
+    """Second layout (value_index, but source, source_file and recorded_at on every reading): the three
+    per-load constants are dropped in place (the ledger row of load_id holds them), the readings stay."""
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE SCHEMA events")
+    con.execute(_FIRST_LAYOUT.replace("reading_id VARCHAR NOT NULL, ", "").replace(
+        "source_line BIGINT,", "source_line BIGINT, value_index INTEGER NOT NULL,"))
+    con.execute("INSERT INTO events.sensor_readings BY NAME SELECT 'D1' AS device_id, 'gas' AS sensor_type, "
+                "TIMESTAMPTZ '2026-03-08 02:00:00+00' AS measured_at, 1.5 AS value, 'm' AS unit, 'ok' AS quality, "
+                "'1.5' AS raw_value, 't_sens' AS source, 'tsys' AS source_system, 'L1' AS load_id, "
+                "'sens/a.csv' AS source_file, 2 AS source_line, 1 AS value_index, "
+                "TIMESTAMPTZ '2026-03-08 02:00:00+00' AS recorded_at")
+    ensure_schema(con)
+    ensure_schema(con)  # idempotent
+    assert con.execute("SELECT * FROM events.sensor_readings").fetchall() == con.execute(
+        "SELECT 'D1', 'gas', TIMESTAMPTZ '2026-03-08 02:00:00+00', 1.5, 'm', 'ok', '1.5', 'tsys', 'L1', 2, 1"
+    ).fetchall()
     con.close()

@@ -77,7 +77,7 @@ def test_la311_streetlight_requests_are_faults(loaded):
 def test_beach_sentinels_are_flagged_never_values(loaded):
     con, _ = loaded
     rows = dict(con.execute(
-        """SELECT sensor_type, count(*) FROM events.sensor_readings
+        """SELECT sensor_type, count(*) FROM events.sensor_readings JOIN events.file_ledger USING (load_id)
            WHERE source = 'chicago_beach_sensors' AND quality = 'sentinel' GROUP BY 1""").fetchall())
     assert rows == {"wave_height": 526, "wave_period": 526}
     assert con.execute("SELECT count(*) FROM events.sensor_readings WHERE quality <> 'ok' AND value IS NOT NULL"
@@ -89,7 +89,7 @@ def test_beach_sentinels_are_flagged_never_values(loaded):
 def test_uk_packed_values_become_separate_readings(loaded):
     con, _ = loaded
     parts = con.execute(
-        """SELECT raw_value FROM events.sensor_readings
+        """SELECT raw_value FROM events.sensor_readings JOIN events.file_ledger USING (load_id)
            WHERE source = 'uk_ea_water_levels' AND device_id = '4032' AND measured_at = TIMESTAMPTZ '2021-05-07 00:00:00+00'
            ORDER BY raw_value""").fetchall()
     assert [p[0] for p in parts] == ["0.260", "0.267"]
