@@ -119,8 +119,14 @@ cut as (
 changed as (
     {{ city_safety.changed_aggregates('(select cutoff_at from since)', [agg]) }}
 ),
+changed_events as (
+    select e.*
+    from {{ source('events', 'events') }} as e
+    inner join changed as ch
+        on ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id
+),
 old_events as (
-    {{ city_safety.active_events_at('since', "e.aggregate_type = '" ~ agg ~ "' and exists (select 1 from changed as ch where ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id)") }}
+    {{ city_safety.active_events_at('since', '1 = 1', 'changed_events') }}
 ),
 {%- if agg == 'fault' %}
 old_staged as ({{ city_safety.fault_events_from('old_events', ['cutoff_at']) }}),
