@@ -12,13 +12,17 @@
       over active_events_at), so a day a fault moved away from (an extension) is recomputed too;
     - fault days whose 超期未处置 status flips because the cut-off moved (due_at between the two cut-offs);
     - sensor readings / lineage (fct_event_lineage, and stg_events__active, which re-ranks only those event ids):
-      the days / event ids of the rows in those loads.
+      the days / event ids of the rows in those loads;
+    - folds (int_faults_folded, int_complaints_folded: one row per case, folded from that case's events only):
+      the cases with events in those loads (macro changed_aggregates), re-folded from all their events.
   A full refresh and any sequence of incremental builds give identical tables (tests/dbt test).
 
   incremental_config(kind): config() arguments for a fact of `kind` (fault | complaint_due | complaint_received
-      | sensor | lineage).
-  affected_partitions(kind): SQL selecting the affected keys (source_system, date_local) or (event_id).
-  incremental_filter(kind, alias): "1 = 1" on full builds, else an EXISTS filter keeping the affected keys.
+      | sensor | lineage | fault_fold | complaint_fold).
+  affected_partitions(kind): SQL selecting the affected keys (source_system, date_local), (event_id) or, for the
+      folds, (source_system, aggregate_id).
+  incremental_filter(kind, alias): "1 = 1" on full builds, else an EXISTS filter keeping the affected keys (for
+      sensor readings also a measured_at range around the affected days, evaluated before the local date).
 #}
 {% macro watermark_relation() -%}
 {{ target.schema }}_intermediate.incremental_watermarks
@@ -59,6 +63,8 @@ coalesce(
 {% macro _key_match(kind, alias) -%}
   {%- if kind == 'lineage' -%}
 a.event_id = {{ alias }}.event_id
+  {%- elif kind in ['fault_fold', 'complaint_fold'] -%}
+a.source_system = {{ alias }}.source_system and a.aggregate_id = {{ alias }}.{{ kind.split('_')[0] }}_id
   {%- else -%}
 a.source_system = {{ alias }}.source_system and a.date_local = {{ alias }}.date_local
   {%- endif -%}
@@ -76,6 +82,12 @@ select 1
 {% macro incremental_filter(kind, alias) -%}
   {%- if city_safety.incremental_run() -%}
 exists (select 1 from ({{ city_safety.affected_partitions(kind) }}) as a where {{ city_safety._key_match(kind, alias) }})
+    {%- if kind == 'sensor' %}
+    -- a plain range on measured_at first (one day of margin covers any zone offset), so the local date is
+    -- computed for the readings near the affected days, not for the whole history
+    and {{ alias }}.measured_at >= (select {{ dbt.dateadd('day', -1, 'cast(min(date_local) as ' ~ city_safety.type_timestamptz() ~ ')') }} from ({{ city_safety.affected_partitions(kind) }}) as a)
+    and {{ alias }}.measured_at < (select {{ dbt.dateadd('day', 2, 'cast(max(date_local) as ' ~ city_safety.type_timestamptz() ~ ')') }} from ({{ city_safety.affected_partitions(kind) }}) as a)
+    {%- endif %}
   {%- else -%}
 1 = 1
   {%- endif -%}
@@ -111,6 +123,9 @@ changed_loads as ({{ city_safety._changed_loads_sql() }})
 select distinct e.event_id
 from {{ source('events', 'events') }} as e
 where e.load_id in (select load_id from changed_loads)
+{%- elif kind in ['fault_fold', 'complaint_fold'] %}
+select ch.source_system, ch.aggregate_id
+from ({{ city_safety.changed_aggregates('(select cutoff_at from since)', [kind.split('_')[0]]) }}) as ch
 {%- else %}
 {%- set agg = 'fault' if kind == 'fault' else 'complaint' %},
 cut as (
@@ -119,8 +134,14 @@ cut as (
 changed as (
     {{ city_safety.changed_aggregates('(select cutoff_at from since)', [agg]) }}
 ),
+changed_events as (
+    select e.*
+    from {{ source('events', 'events') }} as e
+    inner join changed as ch
+        on ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id
+),
 old_events as (
-    {{ city_safety.active_events_at('since', "e.aggregate_type = '" ~ agg ~ "' and exists (select 1 from changed as ch where ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id)") }}
+    {{ city_safety.active_events_at('since', '1 = 1', 'changed_events') }}
 ),
 {%- if agg == 'fault' %}
 old_staged as ({{ city_safety.fault_events_from('old_events', ['cutoff_at']) }}),

@@ -70,7 +70,7 @@ def build_failure_alert_sensor(warehouse_root: Path) -> SensorDefinition:
                 if e.dagster_event is not None
                 and e.dagster_event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION)
             ]
-            failure = summarize_failure(events, dbt_target=wh.tmp_dir / "dbt_target")
+            failure = summarize_failure(events, dbt_target=wh.tmp_dir / "dbt_target", build_db=wh.build_db)
             stage, problems = failure.stage, failure.problems or [message or "the run failed (see the Dagster run log)"]
         failure_alert(wh, stage, problems, run_id=run.run_id, trigger=run.tags.get("csw/trigger", "dagster"))
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 from dagster import AssetCheckSeverity, DagsterEvent, DagsterEventType
 
 from pipelines.defs.publish import SERVING_SNAPSHOT
@@ -43,10 +44,36 @@ def stage_of(step_key: str) -> str:
     return step_key
 
 
-def dbt_failures(target_dir: Path, since: float | None = None, limit: int = 10) -> list[str]:
+ROW_CHECK_TEST_PREFIXES = tuple(f"test.city_safety.{name}_" for name in
+                                ("not_null_columns", "rates_in_unit_interval", "not_greater_than_columns"))
+"""unique_id prefixes of our per-model generic tests (dbt/tests/generic, dbt/macros/row_checks.sql): one test per
+model whose failing rows are ``(failing_check, failing_rows)``, e.g. ``("metric_id is null", 3)``."""
+
+
+def failing_checks(build_db: Path, compiled_sql: str) -> str | None:
+    """Re-run a failed row-check test's compiled SQL on ``build_db`` (read-only, after dbt ended):
+    ``"metric_id is null (3 rows), ..."`` naming the failing columns, or None when it cannot run (database
+    locked or gone, SQL error) or finds nothing."""
+    try:
+        con = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(compiled_sql).fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return ", ".join(f"{check} ({count} rows)" for check, count in rows) or None
+
+
+def dbt_failures(target_dir: Path, since: float | None = None, limit: int = 10,
+                 build_db: Path | None = None) -> list[str]:
     """Failed dbt nodes from ``run_results.json`` in ``target_dir``: ``"<node>: <message>"`` per node.
 
-    ``since`` (epoch seconds) ignores a run_results.json older than the run (left by an earlier run).
+    ``since`` (epoch seconds) ignores a run_results.json older than the run (left by an earlier run). With
+    ``build_db`` (the dbt database), a failed per-model row-check test also names its failing columns
+    (:func:`failing_checks`): dbt's own message only counts the failing rows.
     """
     path = target_dir / "run_results.json"
     if not path.exists() or (since is not None and path.stat().st_mtime < since):
@@ -58,15 +85,21 @@ def dbt_failures(target_dir: Path, since: float | None = None, limit: int = 10) 
     out = []
     for r in results:
         if r.get("status") in ("error", "fail", "runtime error"):
-            msg = " ".join(str(r.get("message") or "").split())
-            out.append(f"dbt {r.get('unique_id')}: {r.get('status')}: {msg[:300]}")
+            msg = " ".join(str(r.get("message") or "").split())[:300]
+            uid = str(r.get("unique_id"))
+            if build_db is not None and r.get("status") == "fail" and uid.startswith(ROW_CHECK_TEST_PREFIXES):
+                named = failing_checks(build_db, r.get("compiled_code") or "")
+                msg += f"; failing: {named}" if named else ""
+            out.append(f"dbt {uid}: {r.get('status')}: {msg}")
     if len(out) > limit:
         out = out[:limit] + [f"... and {len(out) - limit} more failed dbt nodes"]
     return out
 
 
-def summarize_failure(events: Iterable[DagsterEvent], dbt_target: Path | None = None, since: float | None = None) -> RunFailure:
-    """Build a :class:`RunFailure` from a run's events (failed blocking checks, step failures, dbt results)."""
+def summarize_failure(events: Iterable[DagsterEvent], dbt_target: Path | None = None, since: float | None = None,
+                      build_db: Path | None = None) -> RunFailure:
+    """Build a :class:`RunFailure` from a run's events (failed blocking checks, step failures, dbt results;
+    ``build_db``: see :func:`dbt_failures`)."""
     stage = None
     problems: list[str] = []
     for ev in events:
@@ -87,7 +120,7 @@ def summarize_failure(events: Iterable[DagsterEvent], dbt_target: Path | None = 
                                 "missing from the manifest Dagster loaded); run the refresh again")
                 continue
             if "dbt" in step and dbt_target is not None:
-                details = dbt_failures(dbt_target, since)
+                details = dbt_failures(dbt_target, since, build_db=build_db)
                 if details:
                     if stage == "dbt build" and all(": fail:" in d for d in details if d.startswith("dbt ")):
                         stage = "audit"  # only dbt tests failed: the build ran, the audit refused it

@@ -199,7 +199,8 @@ def run_refresh(
     if result.success and outcome.published is None:  # the dbt step found the current version up to date
         outcome.up_to_date = read_current(wh)
     if not result.success:
-        outcome.failure = summarize_failure(result.all_events, dbt_target=wh.tmp_dir / "dbt_target", since=started)
+        outcome.failure = summarize_failure(result.all_events, dbt_target=wh.tmp_dir / "dbt_target", since=started,
+                                            build_db=wh.build_db)
         outcome.interrupted = _interrupted(result.all_events)
         if outcome.interrupted:
             outcome.failure = RunFailure(stage=outcome.failure.stage, problems=[INTERRUPTED_PROBLEM])

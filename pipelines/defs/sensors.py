@@ -155,7 +155,7 @@ def build_failure_sensor(warehouse_root: Path) -> SensorDefinition:
             and e.dagster_event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION)
         ]
         wh = Warehouse(warehouse_root)
-        failure = summarize_failure(events, dbt_target=wh.tmp_dir / "dbt_target")
+        failure = summarize_failure(events, dbt_target=wh.tmp_dir / "dbt_target", build_db=wh.build_db)
         if failure.stage == "publish":
             return
         record_failure(wh, failure.stage, failure.message, run_id=run_id)

@@ -271,6 +271,8 @@ INCREMENTAL_MARTS = ["fct_fault_disposal_daily", "fct_complaint_closure_daily", 
                      "fct_sensor_readings_daily", "fct_event_lineage"]
 # incremental staging tables (same contract; in schema main_staging)
 INCREMENTAL_STAGING = ["stg_events__active"]
+# incremental folds, one row per case (same contract; in schema main_intermediate)
+INCREMENTAL_FOLDS = ["int_faults_folded", "int_complaints_folded"]
 
 
 def mart_hashes(db_path: Path) -> dict[str, str]:
@@ -335,5 +337,5 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-__all__ = ["AS_OF", "A", "B", "C", "DBT_DIR", "INCREMENTAL_MARTS", "MARTS", "REPO", "build_copy", "build_events",
+__all__ = ["AS_OF", "A", "B", "C", "DBT_DIR", "INCREMENTAL_FOLDS", "INCREMENTAL_MARTS", "MARTS", "REPO", "build_copy", "build_events",
            "MODELS_ONLY", "mart_hashes", "query", "run_dbt"]

@@ -312,6 +312,29 @@ def test_retracted_load_leaves_the_marts_and_incremental_equals_full(base, dbt_t
     assert mart_hashes(db) == incremental
 
 
+def test_failing_not_null_columns_test_names_the_column(base, dbt_tmp):
+    """One not_null_columns test per model (instead of one not_null test per column): when it fails, the refresh's
+    failure summary still names the column holding NULLs and how many rows."""
+    from pipelines.defs.failures import dbt_failures
+
+    built, _ = base
+    work = dbt_tmp / "nulls"
+    work.mkdir()
+    db = work / "build.duckdb"
+    shutil.copyfile(built.path, db)
+    con = duckdb.connect(str(db))
+    try:
+        n = con.execute("SELECT count(*) FROM main_marts.fct_metric_restatements WHERE metric_id = 'C1'").fetchone()[0]
+        con.execute("UPDATE main_marts.fct_metric_restatements SET metric_id = NULL WHERE metric_id = 'C1'")
+    finally:
+        con.close()
+    run = run_dbt(["test", "--select", "fct_metric_restatements"], db, work)
+    assert run.returncode == 1 and n > 0
+    failures = dbt_failures(work / "target", build_db=db)
+    assert len(failures) == 1 and "not_null_columns_fct_metric_restatements" in failures[0]
+    assert failures[0].endswith(f"; failing: metric_id is null ({n} rows)"), failures
+
+
 def test_replay_after_dropping_projections_is_identical(base):
     built, hashes = base
     con = duckdb.connect(str(built.path))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from conftest import (AS_OF, INCREMENTAL_MARTS, INCREMENTAL_STAGING, MARTS, MODELS_ONLY, create_event_store, mart_hashes,
-                      query, run_dbt)
+from conftest import (AS_OF, INCREMENTAL_FOLDS, INCREMENTAL_MARTS, INCREMENTAL_STAGING, MARTS, MODELS_ONLY,
+                      create_event_store, mart_hashes, query, run_dbt)
 
 
 def _copy_db(src, work):
@@ -39,7 +39,7 @@ def test_as_of_is_full_and_incremental_catch_up_equals_full_build(built, as_of_b
         assert f'delete from "build"."main_marts"."{name}" as t' not in log, name
     watermarks = dict(query(db, "SELECT model_name, strftime(cutoff_at AT TIME ZONE 'Asia/Shanghai', '%m-%d %H:%M') "
                                 "FROM main_intermediate.incremental_watermarks"))
-    assert watermarks == {m: "03-10 00:00" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING]}
+    assert watermarks == {m: "03-10 00:00" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING, *INCREMENTAL_FOLDS]}
 
     # 2. a plain build afterwards is incremental: only partitions touched by the loads after 03-10 (F5's repair,
     #    the corrected complaint export, the late sensor reading, the April gas load) are deleted and re-inserted
@@ -53,7 +53,7 @@ def test_as_of_is_full_and_incremental_catch_up_equals_full_build(built, as_of_b
     assert set(full_hashes) == set(MARTS)
     watermarks = dict(query(db, "SELECT model_name, strftime(cutoff_at AT TIME ZONE 'Asia/Shanghai', '%m-%d %H:%M') "
                                 "FROM main_intermediate.incremental_watermarks"))
-    assert watermarks == {m: "04-01 02:10" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING]}
+    assert watermarks == {m: "04-01 02:10" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING, *INCREMENTAL_FOLDS]}
 
 
 def test_docs_generate_documents_every_mart_and_metric(built, dbt_tmp):
@@ -136,9 +136,12 @@ def test_night_by_night_incremental_builds_equal_a_full_build(built, dbt_tmp):
         assert run.returncode == 0, f"night {night}: {run.output[-3000:]}"
         previous = night
     assert mart_hashes(db) == mart_hashes(built.path)
+    for fold in INCREMENTAL_FOLDS:
+        sql = f"SELECT * FROM main_intermediate.{fold} ORDER BY ALL"
+        assert query(db, sql) == query(built.path, sql), fold
     watermarks = dict(query(db, "SELECT model_name, strftime(cutoff_at AT TIME ZONE 'Asia/Shanghai', '%m-%d %H:%M') "
                                 "FROM main_intermediate.incremental_watermarks"))
-    assert watermarks == {m: "04-01 02:10" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING]}
+    assert watermarks == {m: "04-01 02:10" for m in [*INCREMENTAL_MARTS, *INCREMENTAL_STAGING, *INCREMENTAL_FOLDS]}
     compiled = next(work.rglob("unique_stg_events__active_event_id.sql")).read_text(encoding="utf-8")
     assert "event_id in (select event_id from" in compiled and "recorded_at > cast('2024-03-12" in compiled
 

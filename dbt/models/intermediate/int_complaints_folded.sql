@@ -7,4 +7,13 @@
 --   closed_at    first complaint_closed whose close_reason is not void/duplicate (var complaint_void_close_reasons)
 --   is_void_closed  some close was void/duplicate and no valid close exists (counted in 应结案数 only)
 -- The fold itself is macro fold_complaints (macros/folds.sql), shared with the restatement and incremental models.
-{{ city_safety.fold_complaints(ref('stg_events__complaints')) }}
+-- Incremental by load (macros/incremental.sql, kind complaint_fold): a build re-folds only the complaints
+-- with events in loads committed or superseded since the last build.
+{{ config(**city_safety.incremental_config('complaint_fold')) }}
+{{ city_safety.incremental_depends_on('complaint_fold') }}
+with complaint_events as (
+    select * from {{ ref('stg_events__complaints') }} as e
+    where {{ city_safety.incremental_filter('complaint_fold', 'e') }}
+)
+
+select * from ({{ city_safety.fold_complaints('complaint_events') }}) as folded

@@ -5,4 +5,13 @@
 --   repaired_at  first fault_repaired; crew_arrived_at first crew_arrived; cancelled_at first fault_cancelled
 -- Faults with events but no fault_reported keep reported_at NULL (visible, excluded from the facts).
 -- The fold itself is macro fold_faults (macros/folds.sql), shared with the restatement and incremental models.
-{{ city_safety.fold_faults(ref('stg_events__faults')) }}
+-- Incremental by load (macros/incremental.sql, kind fault_fold): a build re-folds only the faults
+-- with events in loads committed or superseded since the last build.
+{{ config(**city_safety.incremental_config('fault_fold')) }}
+{{ city_safety.incremental_depends_on('fault_fold') }}
+with fault_events as (
+    select * from {{ ref('stg_events__faults') }} as e
+    where {{ city_safety.incremental_filter('fault_fold', 'e') }}
+)
+
+select * from ({{ city_safety.fold_faults('fault_events') }}) as folded

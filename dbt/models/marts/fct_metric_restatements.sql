@@ -5,9 +5,12 @@
 -- (complaints_received) are recomputed per source_system and local day exactly as the marts would have shown
 -- them at that cut-off, and compared with the latest build. Only days on or before the cut-off's local date
 -- (numbers that were already reportable) and only changed numbers are kept.
--- Cheap by construction: only aggregates touched by a load committed (or superseded) after the earliest of those
--- cut-offs are folded per cut-off (macros active_events_at, changed_aggregates, fold_faults, fold_complaints);
--- every other aggregate contributes the same at every cut-off, so value_then = latest - changed_latest + changed_then.
+-- Cheap by construction: at a cut-off c only aggregates touched by a load committed (or superseded) after c
+-- can differ from the latest build, so only those are folded at c (macros changed_aggregates, whose
+-- last_changed_at says after which cut-offs, active_events_at, fold_faults, fold_complaints), and
+-- value_then = latest - changed_latest + changed_then, with changed_latest read from the current folds
+-- (int_faults_folded, int_complaints_folded = the fold at the latest cut-off). The work follows the loads
+-- after each cut-off, not the history: an aggregate untouched since a cut-off is folded at none.
 {%- set n = var('restatement_cutoffs') | int %}
 with cutoffs as (
     select cutoff_at
@@ -24,8 +27,16 @@ changed as (
     {{ city_safety.changed_aggregates('(select first_cutoff_at from bounds)', ['fault', 'complaint']) }}
 ),
 
+changed_events as (
+    select e.*, ch.last_changed_at
+    from {{ source('events', 'events') }} as e
+    inner join changed as ch
+        on ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id
+),
+
+-- at each cut-off, the events of the aggregates changed after it
 events_at as (
-    {{ city_safety.active_events_at('cutoffs', "e.aggregate_type in ('fault', 'complaint') and exists (select 1 from changed as ch where ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id)") }}
+    {{ city_safety.active_events_at('cutoffs', 'e.last_changed_at > c.cutoff_at', 'changed_events') }}
 ),
 
 fault_events as (
@@ -44,30 +55,68 @@ complaints_at as (
     {{ city_safety.fold_complaints('complaint_events', ['cutoff_at']) }}
 ),
 
--- per cut-off, per changed aggregate: its contribution to each metric's numerator / denominator on a local day
+-- the folds at each cut-off c (last_changed_at NULL) and, for the changed aggregates, at the latest cut-off
+faults_both as (
+    select cutoff_at, cast(null as {{ city_safety.type_timestamptz() }}) as last_changed_at, source_system, fault_id,
+           is_cancelled, reported_at, repaired_at, due_at, due_date_local
+    from faults_at
+    union all
+    select b.latest_cutoff_at, ch.last_changed_at, f.source_system, f.fault_id,
+           f.is_cancelled, f.reported_at, f.repaired_at, f.due_at, f.due_date_local
+    from {{ ref('int_faults_folded') }} as f
+    cross join bounds as b
+    inner join changed as ch
+        on ch.source_system = f.source_system and ch.aggregate_type = 'fault' and ch.aggregate_id = f.fault_id
+),
+
+complaints_both as (
+    select cutoff_at, cast(null as {{ city_safety.type_timestamptz() }}) as last_changed_at, source_system, complaint_id,
+           received_at, closed_at, due_at, due_date_local, received_date_local
+    from complaints_at
+    union all
+    select b.latest_cutoff_at, ch.last_changed_at, c.source_system, c.complaint_id,
+           c.received_at, c.closed_at, c.due_at, c.due_date_local, c.received_date_local
+    from {{ ref('int_complaints_folded') }} as c
+    cross join bounds as b
+    inner join changed as ch
+        on ch.source_system = c.source_system and ch.aggregate_type = 'complaint' and ch.aggregate_id = c.complaint_id
+),
+
+-- per (cut-off, changed aggregate): its contribution to each metric's numerator / denominator on a local day
 contributions as (
-    select cutoff_at, source_system, 'fault' as aggregate_type, fault_id as aggregate_id, 'F1' as metric_id,
+    select cutoff_at, last_changed_at, source_system, 'fault' as aggregate_type, fault_id as aggregate_id, 'F1' as metric_id,
            due_date_local as date_local,
            case when repaired_at is not null and repaired_at <= due_at then 1 else 0 end as numerator, 1 as denominator
-    from faults_at
+    from faults_both
     where not is_cancelled and reported_at is not null
     union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C16', due_date_local,
+    select cutoff_at, last_changed_at, source_system, 'complaint', complaint_id, 'C16', due_date_local,
            case when closed_at is not null then 1 else 0 end, 1
-    from complaints_at where received_at is not null
+    from complaints_both where received_at is not null
     union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C17', due_date_local,
+    select cutoff_at, last_changed_at, source_system, 'complaint', complaint_id, 'C17', due_date_local,
            case when closed_at is not null and closed_at <= due_at then 1 else 0 end, 1
-    from complaints_at where received_at is not null
+    from complaints_both where received_at is not null
     union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C1', received_date_local, 1, null
-    from complaints_at where received_at is not null
+    select cutoff_at, last_changed_at, source_system, 'complaint', complaint_id, 'C1', received_date_local, 1, null
+    from complaints_both where received_at is not null
 ),
 
 changed_totals as (
     select cutoff_at, source_system, metric_id, date_local,
            sum(numerator) as numerator, sum(denominator) as denominator
     from contributions
+    where last_changed_at is null
+    group by 1, 2, 3, 4
+),
+
+-- per earlier cut-off c: the latest build's contributions of the aggregates changed after c
+changed_latest_totals as (
+    select c.cutoff_at, t.source_system, t.metric_id, t.date_local,
+           sum(t.numerator) as numerator, sum(t.denominator) as denominator
+    from contributions as t
+    inner join cutoffs as c
+        on t.last_changed_at > c.cutoff_at
     group by 1, 2, 3, 4
 ),
 
@@ -91,9 +140,9 @@ latest_totals as (
 ),
 
 keys as (
-    select distinct c.cutoff_at, t.source_system, t.metric_id, t.date_local
-    from changed_totals as t
-    cross join cutoffs as c
+    select cutoff_at, source_system, metric_id, date_local from changed_totals
+    union
+    select cutoff_at, source_system, metric_id, date_local from changed_latest_totals
 ),
 
 compared as (
@@ -112,8 +161,8 @@ compared as (
     left join changed_totals as ct
         on ct.cutoff_at = k.cutoff_at and ct.source_system = k.source_system
        and ct.metric_id = k.metric_id and ct.date_local = k.date_local
-    left join changed_totals as cl
-        on cl.cutoff_at = b.latest_cutoff_at and cl.source_system = k.source_system
+    left join changed_latest_totals as cl
+        on cl.cutoff_at = k.cutoff_at and cl.source_system = k.source_system
        and cl.metric_id = k.metric_id and cl.date_local = k.date_local
     left join latest_totals as l
         on l.source_system = k.source_system and l.metric_id = k.metric_id and l.date_local = k.date_local
@@ -138,7 +187,8 @@ causes as (
     cross join bounds as b
     inner join contributions as ctb
         on ctb.source_system = r.source_system and ctb.metric_id = r.metric_id and ctb.date_local = r.date_local
-       and ctb.cutoff_at in (r.cutoff_at, b.latest_cutoff_at)
+       and ((ctb.cutoff_at = r.cutoff_at and ctb.last_changed_at is null)
+            or (ctb.last_changed_at > r.cutoff_at))
     inner join {{ source('events', 'events') }} as e
         on e.source_system = ctb.source_system and e.aggregate_type = ctb.aggregate_type and e.aggregate_id = ctb.aggregate_id
     inner join {{ source('events', 'file_ledger') }} as l
