@@ -10,15 +10,20 @@ import sys
 
 from pipelines.defs.dbt import stop_process
 
-SLEEPER = "import time; time.sleep(120)"
+# Python's own SIGINT handler, set explicitly: a pytest started in the background by a shell inherits SIGINT
+# ignored, and so would a plain child (the refresh's dbt child starts with the default: the runner handles SIGINT)
+SLEEPER = ("import signal, time; signal.signal(signal.SIGINT, signal.default_int_handler); print('ready', flush=True); "
+           "time.sleep(120)")
 # ignores SIGINT, as a process busy in a C call may: only SIGKILL ends it
 STUBBORN = "import signal, sys, time; signal.signal(signal.SIGINT, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)"
 
 
 def test_running_process_is_interrupted():
-    proc = subprocess.Popen([sys.executable, "-c", SLEEPER])
+    proc = subprocess.Popen([sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
     # Python ends on an unhandled KeyboardInterrupt by re-raising SIGINT, so the exit code names the signal
     assert stop_process(proc, grace_seconds=60) == -signal.SIGINT
+    proc.stdout.close()
 
 
 def test_process_ignoring_sigint_is_killed_after_the_grace_period():
