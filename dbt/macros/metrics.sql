@@ -5,7 +5,7 @@
   metric_registry(): list of dicts, one per metric, sorted by metric_id, each with the meta keys plus
       `model` (the fct model name). Empty while dbt parses (the graph is not filled yet).
       Raises a compiler error when a metric id is declared twice or a required key is missing.
-  sql_text(value): a SQL string literal of `value` (quotes doubled) or null.
+  sql_text(value): a SQL string literal of `value` (quotes doubled; Spark: backslash escapes) or null.
 #}
 {% macro metric_registry() -%}
   {%- set found = [] -%}
@@ -36,5 +36,9 @@
 {%- endmacro %}
 
 {% macro sql_text(value) -%}
+  {{ return(adapter.dispatch('sql_text', 'city_safety')(value)) }}
+{%- endmacro %}
+
+{% macro default__sql_text(value) -%}
   {%- if value is none -%}null{%- else -%}'{{ (value | string).replace("'", "''") }}'{%- endif -%}
 {%- endmacro %}

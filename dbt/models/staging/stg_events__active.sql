@@ -1,5 +1,8 @@
 -- Events of active loads as known at the cut-off, one row per event_id (the copy from the latest load by
 -- recorded_at wins), with the source system's zone and the local date of occurred_at.
+-- A view on DuckDB; on Spark a table, so the Parquet event log (one small file per source and day) is scanned
+-- once per build instead of once per model that reads this projection.
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 with candidates as (
     select
         e.event_id,
