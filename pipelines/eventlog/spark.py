@@ -3,7 +3,7 @@
 The dbt target ``spark`` (dbt/profiles.yml) reads two variables: ``CSW_EVENT_LOG`` (root of the log written by
 :func:`pipelines.eventlog.export_event_log`) and ``CSW_SPARK_DIR`` (local folder for Spark's table files,
 ``<dir>/warehouse/<schema>.db/<table>``, and the Derby metastore of local mode). Optional: ``CSW_SPARK_MASTER``
-(default ``local[2]``), ``CSW_SPARK_DRIVER_MEMORY`` (``2g``), ``CSW_SPARK_SHUFFLE_PARTITIONS`` (``4``).
+(default ``local[2]``), ``CSW_SPARK_DRIVER_MEMORY`` (``4g``), ``CSW_SPARK_SHUFFLE_PARTITIONS`` (``4``).
 Needs a Java 17 runtime (Debian ``openjdk-17-jre-headless``, installed by setup.sh); no jar is downloaded.
 """
 
@@ -19,6 +19,8 @@ from pipelines.settings import PROJECT_ROOT
 
 DBT_DIR = PROJECT_ROOT / "dbt"
 DBT_BIN = PROJECT_ROOT / ".venv" / "bin" / "dbt"
+# `dbt build` arguments for seeds and models only (data and unit tests stay on DuckDB: tests/dbt, the refresh)
+MODELS_ONLY = ["--exclude", "test_type:data", "test_type:unit"]
 
 
 @dataclass(frozen=True)
@@ -64,4 +66,4 @@ def spark_table_dir(spark_dir: Path, schema: str, table: str) -> Path:
     return Path(spark_dir) / "warehouse" / f"{schema}.db" / table
 
 
-__all__ = ["DbtSparkRun", "run_dbt_spark", "spark_env", "spark_table_dir"]
+__all__ = ["MODELS_ONLY", "DbtSparkRun", "run_dbt_spark", "spark_env", "spark_table_dir"]
