@@ -19,11 +19,11 @@
       SQL of the distinct commit instants (cutoff_at) of 'loaded' loads, limited by var as_of when set.
 #}
 {% macro active_events_at(cutoffs, where='1 = 1') -%}
-select * exclude (copy_rank)
+select cutoff_at, {{ city_safety.event_columns() }}
 from (
     select
         c.cutoff_at,
-        e.*,
+        {{ city_safety.event_columns('e') }},
         row_number() over (
             partition by c.cutoff_at, e.event_id
             order by e.recorded_at desc, e.load_id desc, e.source_line desc

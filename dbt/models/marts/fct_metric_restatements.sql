@@ -133,7 +133,7 @@ causes as (
     -- in either version
     select
         r.source_system, r.metric_id, r.date_local, r.cutoff_at,
-        string_agg(distinct e.load_id, ',' order by e.load_id) as caused_by_loads
+        {{ city_safety.sorted_distinct_list('e.load_id', ',') }} as caused_by_loads
     from restated as r
     cross join bounds as b
     inner join contributions as ctb

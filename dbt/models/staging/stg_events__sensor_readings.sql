@@ -4,8 +4,8 @@
 -- reading_id is derived here, not stored (pipelines/eventstore/schema.sql): a view column, so it costs
 -- nothing unless a query selects it.
 select
-    md5(concat_ws('|', r.source_system, r.device_id, r.sensor_type, cast(epoch_us(r.measured_at) as varchar),
-                  cast(r.value_index as varchar))) as reading_id,
+    md5(concat_ws('|', r.source_system, r.device_id, r.sensor_type, cast({{ city_safety.epoch_us('r.measured_at') }} as {{ dbt.type_string() }}),
+                  cast(r.value_index as {{ dbt.type_string() }}))) as reading_id,
     r.device_id,
     r.sensor_type,
     r.measured_at,
