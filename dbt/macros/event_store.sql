@@ -35,13 +35,16 @@ from (
     inner join {{ cutoffs }} as c
         on l.recorded_at <= c.cutoff_at
        and e.recorded_at <= c.cutoff_at
+    -- superseded at or before the cut-off = its first supersession is (a join, not a correlated NOT EXISTS:
+    -- Spark plans this model several times faster)
+    left join (
+        select load_id, min(superseded_at) as superseded_at
+        from {{ source('events', 'load_supersessions') }}
+        group by load_id
+    ) as s
+        on s.load_id = l.load_id
     where ({{ where }})
-      and not exists (
-          select 1
-          from {{ source('events', 'load_supersessions') }} as s
-          where s.load_id = l.load_id
-            and s.superseded_at <= c.cutoff_at
-      )
+      and (s.superseded_at is null or s.superseded_at > c.cutoff_at)
 ) as ranked
 where copy_rank = 1
 {%- endmacro %}

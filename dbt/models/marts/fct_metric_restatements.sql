@@ -45,6 +45,7 @@ complaints_at as (
 ),
 
 -- per cut-off, per changed aggregate: its contribution to each metric's numerator / denominator on a local day
+-- (each fold is referenced once: Spark inlines every CTE reference, so a fold named three times is planned three times)
 contributions as (
     select cutoff_at, source_system, 'fault' as aggregate_type, fault_id as aggregate_id, 'F1' as metric_id,
            due_date_local as date_local,
@@ -52,16 +53,16 @@ contributions as (
     from faults_at
     where not is_cancelled and reported_at is not null
     union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C16', due_date_local,
-           case when closed_at is not null then 1 else 0 end, 1
-    from complaints_at where received_at is not null
-    union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C17', due_date_local,
-           case when closed_at is not null and closed_at <= due_at then 1 else 0 end, 1
-    from complaints_at where received_at is not null
-    union all
-    select cutoff_at, source_system, 'complaint', complaint_id, 'C1', received_date_local, 1, null
-    from complaints_at where received_at is not null
+    select c.cutoff_at, c.source_system, 'complaint', c.complaint_id, m.metric_id,
+           case when m.metric_id = 'C1' then c.received_date_local else c.due_date_local end,
+           case when m.metric_id = 'C1' then 1
+                when m.metric_id = 'C16' and c.closed_at is not null then 1
+                when m.metric_id = 'C17' and c.closed_at is not null and c.closed_at <= c.due_at then 1
+                else 0 end,
+           case when m.metric_id = 'C1' then null else 1 end
+    from complaints_at as c
+    cross join (select 'C16' as metric_id union all select 'C17' union all select 'C1') as m
+    where c.received_at is not null
 ),
 
 changed_totals as (
@@ -90,10 +91,19 @@ latest_totals as (
     group by 1, 2, 3
 ),
 
-keys as (
-    select distinct c.cutoff_at, t.source_system, t.metric_id, t.date_local
+-- every cut-off x every (source_system, metric, day) that changed at some cut-off, with the changed aggregates'
+-- totals at that cut-off (then) and at the latest one: one pass over changed_totals instead of three joins to it
+keyed as (
+    select
+        c.cutoff_at, t.source_system, t.metric_id, t.date_local,
+        sum(case when t.cutoff_at = c.cutoff_at then t.numerator end) as then_numerator,
+        sum(case when t.cutoff_at = c.cutoff_at then t.denominator end) as then_denominator,
+        sum(case when t.cutoff_at = b.latest_cutoff_at then t.numerator end) as latest_numerator,
+        sum(case when t.cutoff_at = b.latest_cutoff_at then t.denominator end) as latest_denominator
     from changed_totals as t
     cross join cutoffs as c
+    cross join bounds as b
+    group by 1, 2, 3, 4
 ),
 
 compared as (
@@ -102,23 +112,19 @@ compared as (
         k.metric_id,
         k.date_local,
         k.cutoff_at,
-        coalesce(l.numerator, 0) - coalesce(cl.numerator, 0) + coalesce(ct.numerator, 0) as numerator_then,
+        coalesce(l.numerator, 0) - coalesce(k.latest_numerator, 0) + coalesce(k.then_numerator, 0) as numerator_then,
         case when k.metric_id = 'C1' then null
-             else coalesce(l.denominator, 0) - coalesce(cl.denominator, 0) + coalesce(ct.denominator, 0) end as denominator_then,
+             else coalesce(l.denominator, 0) - coalesce(k.latest_denominator, 0) + coalesce(k.then_denominator, 0) end as denominator_then,
         coalesce(l.numerator, 0) as numerator_latest,
         case when k.metric_id = 'C1' then null else coalesce(l.denominator, 0) end as denominator_latest
-    from keys as k
+    from keyed as k
     cross join bounds as b
-    left join changed_totals as ct
-        on ct.cutoff_at = k.cutoff_at and ct.source_system = k.source_system
-       and ct.metric_id = k.metric_id and ct.date_local = k.date_local
-    left join changed_totals as cl
-        on cl.cutoff_at = b.latest_cutoff_at and cl.source_system = k.source_system
-       and cl.metric_id = k.metric_id and cl.date_local = k.date_local
     left join latest_totals as l
         on l.source_system = k.source_system and l.metric_id = k.metric_id and l.date_local = k.date_local
+    left join {{ ref('source_systems') }} as z
+        on z.source_system = k.source_system
     where k.cutoff_at < b.latest_cutoff_at
-      and k.date_local <= {{ city_safety.local_date('k.cutoff_at', "coalesce((select timezone from " ~ ref('source_systems') ~ " as s where s.source_system = k.source_system), '" ~ var('default_timezone') ~ "')") }}
+      and k.date_local <= {{ city_safety.local_date('k.cutoff_at', "coalesce(z.timezone, '" ~ var('default_timezone') ~ "')") }}
 ),
 
 restated as (
@@ -143,10 +149,15 @@ causes as (
         on e.source_system = ctb.source_system and e.aggregate_type = ctb.aggregate_type and e.aggregate_id = ctb.aggregate_id
     inner join {{ source('events', 'file_ledger') }} as l
         on l.load_id = e.load_id
+    -- superseding after the cut-off = its last supersession of another load is (joins, no correlated subquery)
+    left join (
+        select superseded_by, max(superseded_at) as superseded_at
+        from {{ source('events', 'load_supersessions') }}
+        group by superseded_by
+    ) as sup
+        on sup.superseded_by = l.load_id
     where l.status = 'loaded'
-      and (l.recorded_at > r.cutoff_at
-           or l.load_id in (select s.superseded_by from {{ source('events', 'load_supersessions') }} as s
-                            where s.superseded_at > r.cutoff_at))
+      and (l.recorded_at > r.cutoff_at or sup.superseded_at > r.cutoff_at)
       and l.recorded_at <= b.latest_cutoff_at
     group by 1, 2, 3, 4
 )
