@@ -17,6 +17,10 @@
 
   load_cutoffs():
       SQL of the distinct commit instants (cutoff_at) of 'loaded' loads, limited by var as_of when set.
+
+  restatement_cutoffs():
+      SQL of the latest var restatement_cutoffs of those instants (cutoff_at), the cut-offs fct_metric_restatements
+      recomputes its numbers at (int_restatement_events holds the events it folds at each of them).
 #}
 {% macro active_events_at(cutoffs, where='1 = 1') -%}
 select cutoff_at, {{ city_safety.event_columns() }}
@@ -72,4 +76,11 @@ select distinct recorded_at as cutoff_at
 from {{ source('events', 'file_ledger') }}
 where status = 'loaded'
   and {{ city_safety.recorded_by_as_of('recorded_at') }}
+{%- endmacro %}
+
+{% macro restatement_cutoffs() -%}
+select cutoff_at
+from ({{ city_safety.load_cutoffs() }}) as c
+order by cutoff_at desc
+limit {{ var('restatement_cutoffs') | int }}
 {%- endmacro %}

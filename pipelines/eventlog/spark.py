@@ -3,7 +3,8 @@
 The dbt target ``spark`` (dbt/profiles.yml) reads two variables: ``CSW_EVENT_LOG`` (root of the log written by
 :func:`pipelines.eventlog.export_event_log`) and ``CSW_SPARK_DIR`` (local folder for Spark's table files,
 ``<dir>/warehouse/<schema>.db/<table>``, and the Derby metastore of local mode). Optional: ``CSW_SPARK_MASTER``
-(default ``local[2]``), ``CSW_SPARK_DRIVER_MEMORY`` (``4g``), ``CSW_SPARK_SHUFFLE_PARTITIONS`` (``4``).
+(default ``local[2]``), ``CSW_SPARK_DRIVER_MEMORY`` (``4g``), ``CSW_SPARK_SHUFFLE_PARTITIONS`` (``2``),
+``CSW_SPARK_THREADS`` (``2``), ``CSW_SPARK_JAVA_OPTIONS`` (README settings table).
 Needs a Java 17 runtime (Debian ``openjdk-17-jre-headless``, installed by setup.sh); no jar is downloaded.
 """
 

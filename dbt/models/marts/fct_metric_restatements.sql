@@ -6,26 +6,19 @@
 -- them at that cut-off, and compared with the latest build. Only days on or before the cut-off's local date
 -- (numbers that were already reportable) and only changed numbers are kept.
 -- Cheap by construction: only aggregates touched by a load committed (or superseded) after the earliest of those
--- cut-offs are folded per cut-off (macros active_events_at, changed_aggregates, fold_faults, fold_complaints);
--- every other aggregate contributes the same at every cut-off, so value_then = latest - changed_latest + changed_then.
-{%- set n = var('restatement_cutoffs') | int %}
+-- cut-offs are folded per cut-off (int_restatement_events; macros fold_faults, fold_complaints); every other
+-- aggregate contributes the same at every cut-off, so value_then = latest - changed_latest + changed_then.
 with cutoffs as (
-    select cutoff_at
-    from ({{ city_safety.load_cutoffs() }}) as c
-    order by cutoff_at desc
-    limit {{ n }}
+    {{ city_safety.restatement_cutoffs() }}
 ),
 
 bounds as (
     select min(cutoff_at) as first_cutoff_at, max(cutoff_at) as latest_cutoff_at from cutoffs
 ),
 
-changed as (
-    {{ city_safety.changed_aggregates('(select first_cutoff_at from bounds)', ['fault', 'complaint']) }}
-),
-
 events_at as (
-    {{ city_safety.active_events_at('cutoffs', "e.aggregate_type in ('fault', 'complaint') and exists (select 1 from changed as ch where ch.source_system = e.source_system and ch.aggregate_type = e.aggregate_type and ch.aggregate_id = e.aggregate_id)") }}
+    select * from {{ ref('int_restatement_events') }}
+    where cutoff_at in (select cutoff_at from cutoffs)
 ),
 
 fault_events as (
