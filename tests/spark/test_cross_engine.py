@@ -10,7 +10,8 @@ number of rows, and after sorting both sides by all columns, equal values: text,
 exactly, instants as the same UTC instant, floating point within rel_tol 1e-9 / abs_tol 1e-9 (math.isclose; the
 engines sum doubles in their own order, so the last bits may differ).
 
-One Spark build per session (module fixture), several minutes on 2 cores: JVM start, ~10,000 small Parquet files.
+One export and one Spark build per session (module fixture): about 3 minutes on 2 cores (export of ~10,000 small
+Parquet files ~45 s, Spark build ~150 s with the JVM start); bench/RESULTS.md.
 """
 
 from __future__ import annotations
