@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the product needs on a fresh Debian machine with Python 3.11; quick when done.
-#   - Debian packages: chromium (browser tests, PDF brief) and fonts-noto-cjk (Chinese in charts/PDF)
+#   - Debian packages: chromium (browser tests, PDF brief), fonts-noto-cjk (Chinese in charts/PDF) and
+#     openjdk-17-jre-headless (Java runtime of Spark local mode: the dbt `spark` target, tests/spark)
 #   - uv, then the pinned Python stack into ./.venv from uv.lock (uv sync --frozen)
 #   - the dbt manifest (dbt parse), which the Dagster code location needs on a fresh checkout
 # Idempotent; needs root or sudo only when a Debian package is missing.
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
-for pkg in chromium fonts-noto-cjk; do
+for pkg in chromium fonts-noto-cjk openjdk-17-jre-headless; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -21,13 +21,17 @@
 
   load_cutoffs():
       SQL of the distinct commit instants (cutoff_at) of 'loaded' loads, limited by var as_of when set.
+
+  restatement_cutoffs():
+      SQL of the latest var restatement_cutoffs of those instants (cutoff_at), the cut-offs fct_metric_restatements
+      recomputes its numbers at.
 #}
 {% macro active_events_at(cutoffs, where='1 = 1', events=none) -%}
-select * exclude (copy_rank)
+select cutoff_at, {{ city_safety.event_columns() }}
 from (
     select
         c.cutoff_at,
-        e.*,
+        {{ city_safety.event_columns('e') }},
         row_number() over (
             partition by c.cutoff_at, e.event_id
             order by e.recorded_at desc, e.load_id desc, e.source_line desc
@@ -39,13 +43,16 @@ from (
     inner join {{ cutoffs }} as c
         on l.recorded_at <= c.cutoff_at
        and e.recorded_at <= c.cutoff_at
+    -- superseded at or before the cut-off = its first supersession is (a join, not a correlated NOT EXISTS:
+    -- Spark plans this model several times faster)
+    left join (
+        select load_id, min(superseded_at) as superseded_at
+        from {{ source('events', 'load_supersessions') }}
+        group by load_id
+    ) as s
+        on s.load_id = l.load_id
     where ({{ where }})
-      and not exists (
-          select 1
-          from {{ source('events', 'load_supersessions') }} as s
-          where s.load_id = l.load_id
-            and s.superseded_at <= c.cutoff_at
-      )
+      and (s.superseded_at is null or s.superseded_at > c.cutoff_at)
 ) as ranked
 where copy_rank = 1
 {%- endmacro %}
@@ -74,4 +81,11 @@ select distinct recorded_at as cutoff_at
 from {{ source('events', 'file_ledger') }}
 where status = 'loaded'
   and {{ city_safety.recorded_by_as_of('recorded_at') }}
+{%- endmacro %}
+
+{% macro restatement_cutoffs() -%}
+select cutoff_at
+from ({{ city_safety.load_cutoffs() }}) as c
+order by cutoff_at desc
+limit {{ var('restatement_cutoffs') | int }}
 {%- endmacro %}

@@ -328,10 +328,11 @@ with_due as (
         case
             when b.received_at is null then null
             when b.due_at_received is not null then b.due_at_received
-            when b.limit_unit = 'working_days' then {{ city_safety.working_days_deadline('b.received_at', 'b.limit_value', 'b.timezone') }}
+            when b.limit_unit = 'working_days' then {{ city_safety.working_days_deadline('b.received_at', 'b.limit_value', 'b.timezone', 'wd') }}
             else {{ dbt.dateadd('hour', 'b.limit_value', 'b.received_at') }}
         end as due_at
     from base as b
+    {{ city_safety.working_days_joins('b.received_at', 'b.limit_value', 'b.timezone', 'wd') }}
 )
 
 select

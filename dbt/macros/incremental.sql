@@ -29,6 +29,16 @@
 {%- endmacro %}
 
 {% macro incremental_config(kind) -%}
+  {{ return(adapter.dispatch('incremental_config', 'city_safety')(kind)) }}
+{%- endmacro %}
+
+{#- Spark (Parquet tables, no DELETE): the same SQL, rebuilt as a table on every run. Incremental on Spark needs
+    Delta or Iceberg (incremental_strategy insert_overwrite / merge), see docs/scaling.md. -#}
+{% macro spark__incremental_config(kind) -%}
+  {{ return({'materialized': 'table'}) }}
+{%- endmacro %}
+
+{% macro default__incremental_config(kind) -%}
   {%- set key = 'event_id' if kind == 'lineage' else 'date_local' -%}
   {{ return({
       'materialized': 'incremental',
@@ -48,6 +58,14 @@
 {%- endmacro %}
 
 {% macro create_watermark_table() -%}
+  {{ return(adapter.dispatch('create_watermark_table', 'city_safety')()) }}
+{%- endmacro %}
+
+{#- Spark: the facts are full tables (spark__incremental_config), no watermark to keep. -#}
+{% macro spark__create_watermark_table() -%}
+{%- endmacro %}
+
+{% macro default__create_watermark_table() -%}
 {#- on-run-start (dbt_project.yml): once per invocation, before any model (concurrent CREATEs would conflict). -#}
 create schema if not exists {{ target.schema }}_intermediate;
 create table if not exists {{ city_safety.watermark_relation() }} (model_name varchar, cutoff_at timestamp with time zone)

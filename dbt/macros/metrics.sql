@@ -5,7 +5,7 @@
   metric_registry(): list of dicts, one per metric, sorted by metric_id, each with the meta keys plus
       `model` (the fct model name). Empty while dbt parses (the graph is not filled yet).
       Raises a compiler error when a metric id is declared twice or a required key is missing.
-  sql_text(value): a SQL string literal of `value` (quotes doubled) or null.
+  sql_text(value): a SQL string literal of `value` (quotes doubled; Spark: backslash escapes) or null.
   required_payload_fields(): sorted distinct `requires` values of the registry that name a payload field
       (`<event_type>.<payload key>`, e.g. inspection_performed.alarm_installed); plain event types are left out.
 
@@ -42,6 +42,10 @@
 {%- endmacro %}
 
 {% macro sql_text(value) -%}
+  {{ return(adapter.dispatch('sql_text', 'city_safety')(value)) }}
+{%- endmacro %}
+
+{% macro default__sql_text(value) -%}
   {%- if value is none -%}null{%- else -%}'{{ (value | string).replace("'", "''") }}'{%- endif -%}
 {%- endmacro %}
 

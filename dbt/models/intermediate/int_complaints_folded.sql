@@ -3,7 +3,7 @@
 --   due_at       complaint_received.due_at, else from seed complaint_time_limits for (source_system, channel),
 --                then (source_system, '*'), then var complaint_default_limit_hours (hours): limit_unit 'hours'
 --                adds clock hours, 'working_days' gives 23:59:59 local of the N-th official working day after
---                the receipt date (seed dim_calendar, 调休 included; macro working_days_deadline)
+--                the receipt date (seed dim_calendar, 调休 included; macros working_days_joins / working_days_deadline)
 --   closed_at    first complaint_closed whose close_reason is not void/duplicate (var complaint_void_close_reasons)
 --   is_void_closed  some close was void/duplicate and no valid close exists (counted in 应结案数 only)
 -- The fold itself is macro fold_complaints (macros/folds.sql), shared with the restatement and incremental models.

@@ -9,27 +9,27 @@
 {%- if metrics | length == 0 %}
 select
 {%- for c in cols %}
-    {% if c in ['target', 'composite_weight'] %}cast(null as {{ city_safety.type_double() }}){% else %}cast(null as varchar){% endif %} as {{ c }}{{ "," if not loop.last }}
+    {% if c in ['target', 'composite_weight'] %}cast(null as {{ city_safety.type_double() }}){% else %}cast(null as {{ dbt.type_string() }}){% endif %} as {{ c }}{{ "," if not loop.last }}
 {%- endfor %}
 where 1 = 0
 {%- else %}
 select
-    cast(metric_id as varchar) as metric_id,
-    cast(name_zh as varchar) as name_zh,
-    cast(name_en as varchar) as name_en,
-    cast(definition_zh as varchar) as definition_zh,
-    cast(definition_en as varchar) as definition_en,
-    cast(formula as varchar) as formula,
+    cast(metric_id as {{ dbt.type_string() }}) as metric_id,
+    cast(name_zh as {{ dbt.type_string() }}) as name_zh,
+    cast(name_en as {{ dbt.type_string() }}) as name_en,
+    cast(definition_zh as {{ dbt.type_string() }}) as definition_zh,
+    cast(definition_en as {{ dbt.type_string() }}) as definition_en,
+    cast(formula as {{ dbt.type_string() }}) as formula,
     cast(target as {{ city_safety.type_double() }}) as target,
-    cast(unit as varchar) as unit,
-    cast(direction as varchar) as direction,
-    cast(source as varchar) as source,
-    cast(model as varchar) as model,
-    cast(rate_column as varchar) as rate_column,
-    cast(numerator_column as varchar) as numerator_column,
-    cast(denominator_column as varchar) as denominator_column,
-    cast(date_column as varchar) as date_column,
-    cast(filter as varchar) as filter,
+    cast(unit as {{ dbt.type_string() }}) as unit,
+    cast(direction as {{ dbt.type_string() }}) as direction,
+    cast(source as {{ dbt.type_string() }}) as source,
+    cast(model as {{ dbt.type_string() }}) as model,
+    cast(rate_column as {{ dbt.type_string() }}) as rate_column,
+    cast(numerator_column as {{ dbt.type_string() }}) as numerator_column,
+    cast(denominator_column as {{ dbt.type_string() }}) as denominator_column,
+    cast(date_column as {{ dbt.type_string() }}) as date_column,
+    cast(filter as {{ dbt.type_string() }}) as filter,
     cast(composite_weight as {{ city_safety.type_double() }}) as composite_weight
 from (
     values

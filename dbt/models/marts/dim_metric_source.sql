@@ -7,15 +7,15 @@
 {%- set metrics = city_safety.metric_registry() %}
 {%- if metrics | length == 0 %}
 select
-    cast(null as varchar) as metric_id,
-    cast(null as varchar) as source_system,
-    cast(null as varchar) as requires,
+    cast(null as {{ dbt.type_string() }}) as metric_id,
+    cast(null as {{ dbt.type_string() }}) as source_system,
+    cast(null as {{ dbt.type_string() }}) as requires,
     cast(null as boolean) as reported,
     cast(null as {{ dbt.type_bigint() }}) as evidence_events
 where 1 = 0
 {%- else %}
 with registry as (
-    select cast(metric_id as varchar) as metric_id, cast(requires as varchar) as requires
+    select cast(metric_id as {{ dbt.type_string() }}) as metric_id, cast(requires as {{ dbt.type_string() }}) as requires
     from (
         values
     {%- for m in metrics %}

@@ -11,22 +11,28 @@ with complaints as (
     where received_at is not null
 ),
 
+repeats as (
+    -- complaints with an earlier one (same source, category and address) in the preceding window
+    select distinct c.source_system, c.complaint_id
+    from complaints as c
+    inner join complaints as p
+        on p.source_system = c.source_system
+       and p.category = c.category
+       and p.address = c.address
+       and p.complaint_id <> c.complaint_id
+       and (p.received_at < c.received_at or (p.received_at = c.received_at and p.complaint_id < c.complaint_id))
+       and p.received_at >= {{ dbt.dateadd('day', -1 * var('repeat_complaint_window_days'), 'c.received_at') }}
+),
+
 flagged as (
     select
         c.*,
         case when c.first_contact_at is not null
-             then {{ dbt.datediff('c.received_at', 'c.first_contact_at', 'second') }} / 60.0 end as contact_minutes,
-        exists (
-            select 1
-            from complaints as p
-            where p.source_system = c.source_system
-              and p.category = c.category
-              and p.address = c.address
-              and p.complaint_id <> c.complaint_id
-              and (p.received_at < c.received_at or (p.received_at = c.received_at and p.complaint_id < c.complaint_id))
-              and p.received_at >= {{ dbt.dateadd('day', -1 * var('repeat_complaint_window_days'), 'c.received_at') }}
-        ) as is_repeat
+             then {{ dbt.datediff('c.received_at', 'c.first_contact_at', 'second') }} / cast(60 as {{ city_safety.type_double() }}) end as contact_minutes,
+        r.complaint_id is not null as is_repeat
     from complaints as c
+    left join repeats as r
+        on r.source_system = c.source_system and r.complaint_id = c.complaint_id
 )
 
 select

@@ -72,15 +72,8 @@ crew as (
         st.work_id,
         w.worker_id
     from started as st
-    cross join unnest(
-        -- payload workers: a JSON list of worker ids, or ids separated by ; , 、
-        case
-            when st.workers_json is null then cast([] as varchar[])
-            when json_valid(st.workers_json) and json_type(st.workers_json) = 'ARRAY'
-                then json_extract_string(st.workers_json, '$[*]')
-            else string_split_regex(st.workers_json, '\s*[;,、]\s*')
-        end
-    ) as w(worker_id)
+    -- payload workers: a JSON list of worker ids, or ids separated by ; , 、
+    {{ city_safety.cross_join_unnest(city_safety.worker_ids('st.workers_json'), 'w', 'worker_id') }}
 ),
 
 crew_training as (

@@ -16,10 +16,10 @@ select
     {{ city_safety.unknown_if_null('facility_type') }} as facility_type,
     cast(count(*) as {{ dbt.type_bigint() }}) as faults_reported,
     cast(count(crew_arrived_at) as {{ dbt.type_bigint() }}) as faults_arrived,
-    cast(coalesce(sum({{ dbt.datediff('reported_at', 'crew_arrived_at', 'second') }}), 0) / 60.0 as {{ city_safety.type_double() }}) as arrival_minutes_total,
-    cast(sum({{ dbt.datediff('reported_at', 'crew_arrived_at', 'second') }}) / 60.0 / nullif(count(crew_arrived_at), 0) as {{ city_safety.type_double() }}) as avg_arrival_minutes,
+    cast(coalesce(sum({{ dbt.datediff('reported_at', 'crew_arrived_at', 'second') }}), 0) / cast(60 as {{ city_safety.type_double() }}) as {{ city_safety.type_double() }}) as arrival_minutes_total,
+    cast(sum({{ dbt.datediff('reported_at', 'crew_arrived_at', 'second') }}) / cast(60 as {{ city_safety.type_double() }}) / nullif(count(crew_arrived_at), 0) as {{ city_safety.type_double() }}) as avg_arrival_minutes,
     cast(count(repaired_at) as {{ dbt.type_bigint() }}) as faults_repaired,
-    cast(coalesce(sum({{ dbt.datediff('reported_at', 'repaired_at', 'second') }}), 0) / 3600.0 as {{ city_safety.type_double() }}) as repair_hours_total,
-    cast(sum({{ dbt.datediff('reported_at', 'repaired_at', 'second') }}) / 3600.0 / nullif(count(repaired_at), 0) as {{ city_safety.type_double() }}) as avg_repair_hours
+    cast(coalesce(sum({{ dbt.datediff('reported_at', 'repaired_at', 'second') }}), 0) / cast(3600 as {{ city_safety.type_double() }}) as {{ city_safety.type_double() }}) as repair_hours_total,
+    cast(sum({{ dbt.datediff('reported_at', 'repaired_at', 'second') }}) / cast(3600 as {{ city_safety.type_double() }}) / nullif(count(repaired_at), 0) as {{ city_safety.type_double() }}) as avg_repair_hours
 from faults
 group by 1, 2, 3, 4

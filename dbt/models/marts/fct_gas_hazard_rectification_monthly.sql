@@ -48,7 +48,7 @@ hazards as (
         f.date_local as found_date_local,
         coalesce(
             l.notice_due_at,
-            timezone(f.timezone, cast(f.rectify_deadline_date as timestamp) + interval '23 hours 59 minutes 59 seconds')
+            {{ city_safety.end_of_local_day('f.rectify_deadline_date', 'f.timezone') }}
         ) as deadline_at,
         l.notice_at,
         l.rectified_at,

@@ -15,8 +15,8 @@
 {%- set metrics = city_safety.metric_registry() | selectattr('numerator_column') | list %}
 {%- if metrics | length == 0 %}
 select
-    cast(null as varchar) as metric_id, cast(null as varchar) as source_system, cast(null as varchar) as period_grain,
-    cast(null as date) as period_start, cast(null as varchar) as street,
+    cast(null as {{ dbt.type_string() }}) as metric_id, cast(null as {{ dbt.type_string() }}) as source_system, cast(null as {{ dbt.type_string() }}) as period_grain,
+    cast(null as date) as period_start, cast(null as {{ dbt.type_string() }}) as street,
     cast(null as {{ city_safety.type_double() }}) as numerator, cast(null as {{ city_safety.type_double() }}) as denominator,
     cast(null as {{ city_safety.type_double() }}) as value,
     cast(null as boolean) as reported

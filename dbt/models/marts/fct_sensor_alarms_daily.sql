@@ -53,10 +53,10 @@ select
     cast(sum(case when a.cleared_at is null and a.raised_at <= c.cutoff_at then 1 else 0 end) as {{ dbt.type_bigint() }}) as alarms_open,
     cast(sum(a.is_false) as {{ dbt.type_bigint() }}) as alarms_false,
     {{ city_safety.ratio('sum(a.is_false)', 'count(*)') }} as false_alarm_rate,
-    cast(coalesce(sum({{ dbt.datediff('a.raised_at', 'a.acknowledged_at', 'second') }}), 0) / 60.0 as {{ city_safety.type_double() }}) as ack_minutes_total,
-    cast(sum({{ dbt.datediff('a.raised_at', 'a.acknowledged_at', 'second') }}) / 60.0 / nullif(count(a.acknowledged_at), 0) as {{ city_safety.type_double() }}) as avg_ack_minutes,
-    cast(coalesce(sum({{ dbt.datediff('a.raised_at', 'a.cleared_at', 'second') }}), 0) / 60.0 as {{ city_safety.type_double() }}) as clear_minutes_total,
-    cast(sum({{ dbt.datediff('a.raised_at', 'a.cleared_at', 'second') }}) / 60.0 / nullif(count(a.cleared_at), 0) as {{ city_safety.type_double() }}) as avg_clear_minutes
+    cast(coalesce(sum({{ dbt.datediff('a.raised_at', 'a.acknowledged_at', 'second') }}), 0) / cast(60 as {{ city_safety.type_double() }}) as {{ city_safety.type_double() }}) as ack_minutes_total,
+    cast(sum({{ dbt.datediff('a.raised_at', 'a.acknowledged_at', 'second') }}) / cast(60 as {{ city_safety.type_double() }}) / nullif(count(a.acknowledged_at), 0) as {{ city_safety.type_double() }}) as avg_ack_minutes,
+    cast(coalesce(sum({{ dbt.datediff('a.raised_at', 'a.cleared_at', 'second') }}), 0) / cast(60 as {{ city_safety.type_double() }}) as {{ city_safety.type_double() }}) as clear_minutes_total,
+    cast(sum({{ dbt.datediff('a.raised_at', 'a.cleared_at', 'second') }}) / cast(60 as {{ city_safety.type_double() }}) / nullif(count(a.cleared_at), 0) as {{ city_safety.type_double() }}) as avg_clear_minutes
 from alarms as a
 cross join cutoff as c
 group by 1, 2, 3, 4

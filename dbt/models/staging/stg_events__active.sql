@@ -2,7 +2,7 @@
 -- recorded_at wins), with the source system's zone and the local date of occurred_at.
 -- A table, incremental by load (macros/incremental.sql, kind lineage): a build re-ranks only the event ids of
 -- loads committed or superseded since the last build, instead of every staging view, fold and data test
--- re-running the de-duplication window over the whole event store.
+-- re-running the de-duplication window over the whole event store. On Spark a plain table (spark__incremental_config).
 {{ config(**city_safety.incremental_config('lineage')) }}
 {{ city_safety.incremental_depends_on('lineage') }}
 with candidates as (

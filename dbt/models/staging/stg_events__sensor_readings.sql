@@ -5,8 +5,8 @@
 -- nothing unless a query selects it. source_file and recorded_at are the load's (ledger) values: the store
 -- does not repeat these per-load constants on every reading; active loads are already cut at as_of.
 select
-    md5(concat_ws('|', r.source_system, r.device_id, r.sensor_type, cast(epoch_us(r.measured_at) as varchar),
-                  cast(r.value_index as varchar))) as reading_id,
+    md5(concat_ws('|', r.source_system, r.device_id, r.sensor_type, cast({{ city_safety.epoch_us('r.measured_at') }} as {{ dbt.type_string() }}),
+                  cast(r.value_index as {{ dbt.type_string() }}))) as reading_id,
     r.device_id,
     r.sensor_type,
     r.measured_at,
