@@ -155,7 +155,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """Published version, last failure and the file ledger."""
     from pipelines.status import render_status, status_report
 
-    report = status_report(Warehouse(args.warehouse_dir))
+    report = status_report(_existing(Warehouse(args.warehouse_dir)))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=_json_default))
     else:
@@ -163,11 +163,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _existing(wh: Warehouse) -> Warehouse:
+    """``wh`` when its folder exists; a mistyped --warehouse-dir is an error, not "nothing yet"."""
+    if not wh.root.is_dir():
+        raise CliError(f"no warehouse folder at {wh.root}: check --warehouse-dir (or CSW_WAREHOUSE_DIR)")
+    return wh
+
+
 def cmd_rejects(args: argparse.Namespace) -> int:
     """Rejected raw lines with file, line and reason."""
     from pipelines.status import rejected_rows, render_rejects
 
-    rows, source = rejected_rows(Warehouse(args.warehouse_dir), file=args.file, limit=args.limit)
+    rows, source = rejected_rows(_existing(Warehouse(args.warehouse_dir)), file=args.file, limit=args.limit)
     if args.json:
         print(json.dumps({"ledger_source": source.kind, "rows": rows}, ensure_ascii=False, indent=2, default=_json_default))
     else:
@@ -222,7 +229,8 @@ def cmd_retract(args: argparse.Namespace) -> int:
         done = retract_load(con, args.target, args.reason)
     print(f"Retracted load {done.load_id} ({done.path}, contract {done.source}): {done.events} events and "
           f"{done.readings} readings leave the projections; recorded as {done.retraction_id}.")
-    print(f"The dashboards change at the next refresh: python -m pipelines refresh --warehouse-dir {wh.root}")
+    print("The dashboards change at the next refresh (the nightly one, or run your refresh command now, with the "
+          "same --raw-dir and --warehouse-dir as always).")
     return EXIT_OK
 
 

@@ -222,10 +222,10 @@ def render_status(report: dict[str, Any]) -> str:
                 status = f["status"] + (" (superseded)" if f["superseded"] else "")
             rows.append([f["path"], f["source"], status, f["encoding"], f["rows_in_file"], f["rows_loaded"],
                          f["rows_rejected"], reasons or f["error"], "; ".join(f.get("warnings") or []),
-                         (f["loaded_at"] or "")[:19].replace("T", " ")])
+                         (f["loaded_at"] or "")[:19].replace("T", " "), f["load_id"]])
         out.append(render_table(
             ["file", "source", "status", "encoding", "rows", "loaded", "rejected", "top reasons / error", "warnings",
-             f"loaded at ({settings.timezone_name()})"], rows))
+             f"loaded at ({settings.timezone_name()})", "load id"], rows))
     return "\n".join(out)
 
 

@@ -156,7 +156,8 @@ def build_checks(kind: str) -> list[AssetChecksDefinition]:
             description=None if not bad else (
                 f"reject ratio above {threshold:.0%}: " + _describe(
                     bad, lambda r: f"{r['path']} ({r['rows_rejected']}/{r['rows_in_file']} = {r['reject_ratio']:.0%})")
-                + ". Fix: drop a corrected export under the same path, or raise CSW_MAX_REJECT_RATIO"),
+                + ". Fix: drop a corrected export under the same path, retract the file (python -m pipelines "
+                  "retract PATH --reason ...), or raise CSW_MAX_REJECT_RATIO"),
             metadata={"threshold": threshold, "files_checked": checked, "violations": len(bad),
                       "details": MetadataValue.md(_md_table(bad))},
         )

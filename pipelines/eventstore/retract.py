@@ -89,8 +89,19 @@ def _resolve(con: duckdb.DuckDBPyConnection, target: str) -> tuple[str, str, str
              AND load_id NOT IN (SELECT load_id FROM events.load_supersessions)
            ORDER BY recorded_at""", [target.replace("\\", "/")]).fetchall()
     if not rows:
-        raise RetractError(f"no load with id or active path {target!r}: see `python -m pipelines status` "
-                           "(paths are relative to the raw folder)")
+        latest = con.execute(
+            """SELECT l.load_id, l.status, s.superseded_by FROM events.file_ledger l
+               LEFT JOIN events.load_supersessions s ON s.load_id = l.load_id
+               WHERE l.path = ? ORDER BY l.recorded_at DESC LIMIT 1""", [target.replace("\\", "/")]).fetchone()
+        if latest is None:
+            raise RetractError(f"no load with id or path {target!r}: see `python -m pipelines status` "
+                               "(paths are relative to the raw folder)")
+        load_id, status, by = latest
+        if status != "loaded":
+            raise RetractError(f"{target!r} was never loaded (latest attempt {load_id}: status {status!r}): "
+                               "nothing to retract")
+        how = "retracted" if by.startswith("R") else "superseded by load"
+        raise RetractError(f"{target!r} has no active load: its latest load {load_id} is already {how} {by}")
     if len(rows) > 1:
         ids = ", ".join(f"{r[0]} ({r[2]})" for r in rows)
         raise RetractError(f"{target!r} has {len(rows)} active loads ({ids}): retract one by its load id")

@@ -25,7 +25,7 @@ import duckdb
 from pipelines import settings
 from pipelines.eventstore.store import active_load_for_path
 from pipelines.ingest.contract import Contract, ContractError, load_contracts
-from pipelines.ingest.decode import DecodeError, fingerprint
+from pipelines.ingest.decode import DecodeError, Fingerprint, fingerprint
 from pipelines.ingest.events_sql import json_value, event_select, raw_fields, readings_select
 from pipelines.ingest.header import HeaderError, HeaderMap, resolve_header
 from pipelines.ingest.land import Landed, LandingError, drop_landed, land_file, open_csv, read_csv_sql
@@ -128,7 +128,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, raw_dir: Path, path: Path, contr
                 recorded_at: datetime | None = None) -> FileResult:
     """Load one file per ``contract`` in one transaction; see the module docstring."""
     rel = path.relative_to(raw_dir).as_posix()
-    fp = fingerprint(path)
+    try:
+        fp = fingerprint(path)
+    except OSError as exc:  # a dangling link, a file removed or unreadable meanwhile: refuse it, load the rest
+        return _unreadable(con, rel, contract, recorded_at, exc)
     prev = _previous(con, fp.sha256, contract)
     if prev:
         return FileResult(rel, contract.source, prev[1], prev[2], prev[3], prev[4], prev[5], prev[6] or 0,
@@ -189,6 +192,22 @@ def _warehouse_root(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The folder of the database file ``con`` writes (the warehouse), or None for in-memory."""
     rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
     return Path(rows[0][0]).resolve().parent if rows and rows[0][0] else None
+
+
+def _unreadable(con, rel: str, contract: Contract, recorded_at: datetime | None, exc: OSError) -> FileResult:
+    """Record a file that cannot be opened as refused (ledger status ``rejected_file``, sha256 ``unreadable``: no
+    content was read, 0 rows), naming the file and the OS reason; the next refresh tries it again."""
+    started = datetime.now(timezone.utc)
+    recorded = recorded_at or started
+    fp = Fingerprint(sha256="unreadable", size_bytes=0, lines=0, ends_with_newline=False)
+    result = FileResult(rel, contract.source, "loaded",
+                        load_id=f"L{recorded.astimezone(timezone.utc):%Y%m%dT%H%M%S%fZ}-unreadable")
+    reason = exc.strerror or type(exc).__name__
+    log.warning("%s: cannot read (%s)", rel, reason)
+    _file_rejected(con, result, contract, fp, started, recorded,
+                   f"{rel}: cannot read the file: {reason} (a dangling link, or removed or locked while the refresh "
+                   f"ran?); put it back readable, the next refresh loads it")
+    return result
 
 
 def _file_rejected(con, result: FileResult, contract: Contract, fp, started, recorded, message: str) -> None:

@@ -64,8 +64,8 @@ def naive_timestamp_expr(raw: str, col: Column) -> str:
     parts = []
     if fmts:
         parts.append(f"try_strptime({raw}, {_list(fmts)})")
-    if iso:
-        parts.append(f"try_cast({raw} AS TIMESTAMP)")
+    if iso:  # digits first: DuckDB's cast also reads 'epoch', 'infinity', 'allballs' ... which no export means
+        parts.append(f"CASE WHEN regexp_matches({raw}, '^[+-]?\\d') THEN try_cast({raw} AS TIMESTAMP) END")
     if excel:
         parts.append(
             f"CASE WHEN regexp_full_match({raw}, '\\d{{4,6}}(\\.\\d+)?') THEN TIMESTAMP '1899-12-30' + "
@@ -85,8 +85,8 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
     if t == "int":
         return (f"CASE WHEN try_cast({raw} AS DOUBLE) = trunc(try_cast({raw} AS DOUBLE)) "
                 f"THEN try_cast(try_cast({raw} AS DOUBLE) AS BIGINT) END")  # beyond BIGINT (9.3e18, inf): unparseable
-    if t == "float":
-        return f"try_cast({raw} AS DOUBLE)"
+    if t == "float":  # NaN and infinities parse as DOUBLE but are no measurement (and break every average)
+        return f"CASE WHEN isfinite(try_cast({raw} AS DOUBLE)) THEN try_cast({raw} AS DOUBLE) END"
     if t == "bool":
         trues = [v.casefold() for v in (col.true_values or TRUE_VALUES)]
         falses = [v.casefold() for v in (col.false_values or FALSE_VALUES)]
@@ -99,10 +99,8 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
         if col.formats:
             return (f"CASE WHEN regexp_matches({raw}, {_OFFSET_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
                     f"ELSE timezone({lit(tz)}, {naive}) END")
-        # 'epoch' is 1970-01-01 UTC to the TIMESTAMPTZ cast and the CSV reader, not local midnight
-        return (f"CASE WHEN regexp_matches({raw}, {_ISO_ZONE_RE}) THEN try_cast({raw} AS TIMESTAMPTZ) "
-                f"WHEN lower({raw}) = 'epoch' THEN TIMESTAMPTZ '1970-01-01 00:00:00+00' "
-                f"ELSE timezone({lit(tz)}, {naive}) END")
+        return (f"CASE WHEN regexp_matches({raw}, {_ISO_ZONE_RE}) AND regexp_matches({raw}, '^[+-]?\\d') "
+                f"THEN try_cast({raw} AS TIMESTAMPTZ) ELSE timezone({lit(tz)}, {naive}) END")
     raise ValueError(f"unknown type {t}")  # pragma: no cover - pydantic restricts the literal
 
 
@@ -113,6 +111,13 @@ def reader_typed(col: Column) -> bool:
     read as such becomes a reader reject (the caller then types the file's text instead)."""
     return (col.type in ("timestamp", "timestamptz") and not col.formats and not col.null_values
             and col.constant is None and not col.map and not col.pii)
+
+
+def _reader_value(typed: str) -> str:
+    """A timestamp the CSV reader typed, NULL when it is exactly 1970-01-01 00:00 UTC: the reader reads the
+    word ``epoch`` so, which :func:`typed_expr` refuses; the NULL makes the typed path hand the file to the
+    text path, which tells the word (a reject) from a real ``1970-01-01 00:00:00+00`` (loaded)."""
+    return f"CASE WHEN {typed} <> TIMESTAMPTZ '1970-01-01 00:00:00+00' THEN {typed} END"
 
 
 def plausible_expr(typed: str, col: Column) -> str:
@@ -208,8 +213,8 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
             inner.append(f"{text} AS r_{name}")
         else:
             inner.append(f"NULL::VARCHAR AS r_{name}")
-    parsed = ["*"] + [f"{f'r_{name}' if name in typed_cells else typed_expr(f'r_{name}', col, contract.timezone)}"
-                      f" AS x_{name}" for name, col in contract.columns.items()]
+    parsed = ["*"] + [(_reader_value(f"r_{name}") if name in typed_cells else typed_expr(f"r_{name}", col, contract.timezone))
+                      + f" AS x_{name}" for name, col in contract.columns.items()]
     outer = ["* EXCLUDE (" + ", ".join(f"x_{name}" for name in contract.columns) + ")"]
     reasons = []
     for name, col in contract.columns.items():

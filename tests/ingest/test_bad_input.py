@@ -323,3 +323,37 @@ def test_a_huge_rejected_line_is_kept_shortened_with_its_length(env):
     assert text.endswith(" characters; the whole line is in the raw file]"), (len(text), text[-80:])
     assert MAX_RAW_TEXT < len(text) < MAX_RAW_TEXT + 100
     assert text.startswith("A2,2026-03-09,AAAA")
+
+
+def test_demo_sensor_contract_rejects_nan_and_flags_foreign_sentinels(store, tmp_path, monkeypatch):  # class 11
+    """The shipped demo sensor contract: NaN / Infinity (valid JSON numbers to Python, DOUBLE to DuckDB) are no
+    measurement and are rejected with their line (they broke every later dbt build when loaded); a value outside
+    the contract's valid_range, such as another device family's sentinel -99999.992, is flagged, never averaged."""
+    monkeypatch.delenv("CSW_CONTRACTS_DIR", raising=False)
+    raw = tmp_path / "raw"
+    rows = [("GL-1", "2026-11-20T10:00:00+08:00", "1.5"), ("GL-1", "2026-11-20T10:05:00+08:00", "NaN"),
+            ("GL-1", "2026-11-20T10:10:00+08:00", "-99999.992"), ("GL-1", "2026-11-20T10:15:00+08:00", "Infinity")]
+    write(raw / "demo/sensor_readings_trial.jsonl", "".join(
+        f'{{"device_id": "{d}", "sensor_type": "gas_leak", "ts": "{ts}", "value": {v}, "unit": "%LEL"}}\n'
+        for d, ts, v in rows))
+    r = ingest_all(store, raw)["demo/sensor_readings_trial.jsonl"]
+    assert (r.status, r.rows_in_file, r.rows_loaded, r.rows_rejected) == ("loaded", 4, 2, 2)
+    assert [(line, code) for line, code, _ in rejects(store, "demo/sensor_readings_trial.jsonl")] == [
+        (2, "parse_error"), (4, "parse_error")]
+    assert store.execute("SELECT source_line, quality, value FROM events.sensor_readings ORDER BY 1").fetchall() == [
+        (1, "ok", 1.5), (3, "out_of_range", None)]
+
+
+def test_dangling_link_is_refused_and_the_rest_loads(env):  # class 12
+    """A file that cannot be opened (here a link to nowhere; also one removed or locked mid-refresh) is refused with
+    its path and the OS reason; the other files of the batch load."""
+    con, raw, contract = env
+    contract("lk")
+    write(raw / "lk/good.csv", "CaseID,Received,Street\nA1,2026-03-08,鲤中街道\n")
+    (raw / "lk/gone.csv").symlink_to(raw / "lk/nowhere.csv")
+    results = ingest_all(con, raw)
+    assert (results["lk/good.csv"].status, results["lk/good.csv"].rows_loaded) == ("loaded", 1)
+    gone = results["lk/gone.csv"]
+    assert gone.status == "rejected_file" and "lk/gone.csv: cannot read the file: No such file or directory" in gone.error
+    assert con.execute("SELECT status, rows_in_file FROM events.file_ledger WHERE path = 'lk/gone.csv'").fetchall() == [
+        ("rejected_file", 0)]

@@ -53,7 +53,7 @@ def test_retraction_is_a_supersession_with_its_reason(store):
 
 @pytest.mark.parametrize(("target", "reason", "message"), [
     ("demo/faults.csv", "   ", "needs a --reason"),
-    ("demo/nope.csv", "x", "no load with id or active path 'demo/nope.csv'"),
+    ("demo/nope.csv", "x", "no load with id or path 'demo/nope.csv'"),
     ("L2", "x", "status 'rejected_file': it never counted"),
     ("demo/twice.csv", "x", "has 2 active loads (L3 (demo_faults), L4 (other_contract))"),
 ])
@@ -66,9 +66,15 @@ def test_refusals_say_why(store, target, reason, message):
 
 def test_second_retraction_refused(store):
     con, _ = store
-    first = retract_load(con, "L3", "dup")
-    with pytest.raises(RetractError, match=f"already retracted {first.retraction_id}"):
-        retract_load(con, "L3", "again")
+    first = retract_load(con, "L1", "dup")
+    with pytest.raises(RetractError, match=f"L1 .demo/faults.csv. is already retracted {first.retraction_id}"):
+        retract_load(con, "L1", "again")
+    # by path: the same answer, not "no load"
+    with pytest.raises(RetractError, match=f"'demo/faults.csv' has no active load: its latest load L1 is already "
+                                           f"retracted {first.retraction_id}"):
+        retract_load(con, "demo/faults.csv", "again")
+    with pytest.raises(RetractError, match="'demo/broken.csv' was never loaded .latest attempt L2: status 'rejected_file'"):
+        retract_load(con, "demo/broken.csv", "x")
 
 
 def test_cli_retract_then_status_shows_it(store):
@@ -79,7 +85,7 @@ def test_cli_retract_then_status_shows_it(store):
     out = subprocess.run([*run, "retract", "demo/faults.csv", "--reason", "wrong district", "--warehouse-dir",
                           str(wdir)], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "Retracted load L1 (demo/faults.csv" in out.stdout and "python -m pipelines refresh" in out.stdout
+    assert "Retracted load L1 (demo/faults.csv" in out.stdout and "at the next refresh" in out.stdout
     again = subprocess.run([*run, "retract", "L1", "--reason", "x", "--warehouse-dir", str(wdir)],
                            cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and "error: load L1 (demo/faults.csv) is already retracted R" in again.stderr
@@ -91,3 +97,11 @@ def test_cli_retract_then_status_shows_it(store):
     text = subprocess.run([*run, "status", "--warehouse-dir", str(wdir)], cwd=PROJECT, capture_output=True,
                           text=True, timeout=120).stdout
     assert "loaded (retracted: wrong district)" in text
+
+
+def test_status_and_rejects_refuse_a_missing_warehouse_folder(tmp_path):
+    """A mistyped --warehouse-dir is an error naming the folder, not "Published: nothing yet" with exit 0."""
+    for command in ("status", "rejects"):
+        out = subprocess.run([sys.executable, "-m", "pipelines", command, "--warehouse-dir", str(tmp_path / "typo")],
+                             cwd=PROJECT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 1 and f"no warehouse folder at {tmp_path / 'typo'}" in out.stderr, out.stderr

@@ -64,7 +64,6 @@ CLEAN = HEADER + (
     "D7,gas,2026-03-08T11:00:00+08:00,-9999,%LEL\n"   # sentinel: flagged, never a value
     '"D10",gas,2026-03-08 02:30:00,7.5,"%LEL"\n'      # quoted cells; 02:30 is in Chicago's DST gap that day
     "D11,gas,2026-11-01 01:30:00,8.5,\n"              # ambiguous in Chicago (DST ends); no unit
-    "D13,gas, Epoch,0.5,%LEL\n"                       # 1970-01-01 UTC, in any zone
 )
 DIRTY = CLEAN + (
     "D3,gas,2026-03-08T10:00:00+08:00,1.0,%LEL,extra\n"  # malformed: one field too many
@@ -74,6 +73,10 @@ DIRTY = CLEAN + (
     "D8,gas,0016-03-08T11:00:00+08:00,1,%LEL\n"          # a year typo: implausible
     "D9,gas,2026-03-08T12:00:00+08:00,abc,%LEL\n"        # not a number
     "D12,gas,2026-03-08T12:00:00+08:00\u3000,9.5,%LEL\n"  # full-width blank after the time
+    "D13,gas, Epoch,0.5,%LEL\n"                          # a word DuckDB reads as 1970-01-01: no time
+    "D14,gas,2026-03-08T12:00:00+08:00,nan,%LEL\n"       # NaN and infinity parse as DOUBLE: no measurement
+    "D15,gas,2026-03-08T12:00:00+08:00,-inf,%LEL\n"
+    "D16,gas,1970-01-01 00:00:00+00,0.5,%LEL\n"          # a real 1970-01-01 00:00 UTC loads
 )
 CALLS = "id,at,street\n1.0,2026-03-08 09:00:00,Xinhua\n2,2026-03-08T09:30:00+08:00,Hexi\n"
 
@@ -141,13 +144,13 @@ def test_lines_values_and_reasons_of_a_dirty_file(both):
                      (4, "D5", "ok", 4.5, "4.5", utc(2026, 3, 8, 10)),
                      (5, "D7", "sentinel", None, "-9999", utc(2026, 3, 8, 3)),
                      (6, "D10", "ok", 7.5, "7.5", utc(2026, 3, 7, 18, 30)),
-                     (7, "D11", "ok", 8.5, "8.5", utc(2026, 10, 31, 17, 30)), (8, "D13", "ok", 0.5, "0.5", 0),
-                     (15, "D12", "ok", 9.5, "9.5", utc(2026, 3, 8, 4))]
+                     (7, "D11", "ok", 8.5, "8.5", utc(2026, 10, 31, 17, 30)),
+                     (14, "D12", "ok", 9.5, "9.5", utc(2026, 3, 8, 4)), (18, "D16", "ok", 0.5, "0.5", 0)]
     rejected = typed.execute("SELECT source_line, reason_code, raw_text FROM events.rejected_rows "
                              "WHERE source_file = 'sh/dirty.csv' ORDER BY 1").fetchall()
     assert [(line, code) for line, code, _ in rejected] == [
-        (9, "malformed"), (10, "parse_error"), (11, "duplicate"), (12, "missing_required"), (13, "parse_error"),
-        (14, "parse_error")]
+        (8, "malformed"), (9, "parse_error"), (10, "duplicate"), (11, "missing_required"), (12, "parse_error"),
+        (13, "parse_error"), (15, "parse_error"), (16, "parse_error"), (17, "parse_error")]
     assert rejected[1][2] == "D4,gas,not a time,3.5,%LEL"
     # the full-width blank is trimmed by the text path (the reader alone would refuse it)
     assert typed.execute("SELECT count(*) FROM events.sensor_readings WHERE device_id = 'C12'").fetchone()[0] == 1

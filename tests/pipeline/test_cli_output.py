@@ -29,12 +29,13 @@ def test_status_text_shows_each_files_warnings():
     file = dict(path="demo/tips.csv", source="demo_tips", status="loaded", superseded=False, encoding="utf-8",
                 rows_in_file=0, rows_loaded=0, rows_rejected=0, top_reject_reasons=[], error=None,
                 warnings=["no data rows (header only)", "unknown column 备注 kept in extras"],
-                loaded_at="2026-11-30T09:00:00+08:00")
+                loaded_at="2026-11-30T09:00:00+08:00", load_id="L20261130T010000000000Z-0123456789")
     text = render_status({"published_version": None, "last_failure": None, "refresh_in_progress": False,
                           "ledger_note": "ledger of build.duckdb", "files": [file]})
     header, _, row = text.splitlines()[2:5]
     assert "warnings" in header
     assert "no data rows (header only); unknown column 备注" in row  # cells are clipped at 48 columns
+    assert "load id" in header and row.rstrip().endswith("L20261130T010000000000Z-0123456789")  # what `retract` takes
 
 
 def test_refresh_refuses_a_raw_folder_with_nothing_to_load(tmp_path, capsys):
