@@ -424,7 +424,7 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                 "web": ("网站", "Web"), "app": ("App", "App")},
     "shift": {"day": ("白班", "Day"), "night": ("夜班", "Night")},
     # refresh stages of LAST_FAILURE.json (pipelines.defs.failures.stage_of, pipelines.publish.PublishError)
-    "stage": {"ingest": ("数据接入", "ingest"), "dbt parse": ("模型解析", "dbt parse"),
+    "stage": {"contracts": ("数据源契约", "source contracts"), "ingest": ("数据接入", "ingest"), "dbt parse": ("模型解析", "dbt parse"),
               "dbt build": ("模型构建", "dbt build"), "audit": ("数据审核", "audit"),
               "publish": ("发布", "publish"), "prepare": ("发布准备", "publish: prepare"),
               "run": ("运行", "run")},

@@ -72,6 +72,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
     from pipelines.defs.runner import run_refresh
+    from pipelines.ingest.contract import ContractError
 
     if not Path(args.raw_dir).is_dir():
         raise CliError(f"raw folder {args.raw_dir} does not exist (--raw-dir or CSW_RAW_DIR)")
@@ -79,11 +80,20 @@ def _refresh(args: argparse.Namespace, wh: Warehouse) -> int:
         settings.parse_as_of(args.as_of)  # ValueError with the accepted forms
     print(f"Refreshing {wh.root} from {args.raw_dir}" + (f" as of {args.as_of}" if args.as_of else "") + " ...", flush=True)
     log_file = wh.tmp_dir / "last_refresh.log"
-    if args.verbose:
-        outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="INFO")
-    else:
-        with _output_to(log_file):  # dbt and Dagster logs go to the file; the summary below to the terminal
-            outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="WARNING")
+    try:
+        if args.verbose:
+            outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="INFO")
+        else:
+            with _output_to(log_file):  # dbt and Dagster logs go to the file; the summary below to the terminal
+                outcome = run_refresh(args.warehouse_dir, args.raw_dir, args.as_of, log_level="WARNING")
+    except ContractError as exc:  # before any Dagster run: record and alert it like a failed run
+        from pipelines.alerts import failure_alert
+        from pipelines.publish import record_failure
+
+        wh.ensure()
+        record_failure(wh, "contracts", str(exc))
+        failure_alert(wh, "contracts", [str(exc)], trigger="cli")
+        raise
     from pipelines.status import render_table
 
     if outcome.ingest:

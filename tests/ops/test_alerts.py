@@ -162,6 +162,23 @@ def test_cli_refresh_failure_sends_an_alert(tmp_path, webhook):
     assert [a["kind"] for a in read_alerts(Warehouse(wh))] == ["run_failed"]
 
 
+def test_cli_refresh_with_a_broken_contract_records_and_alerts(tmp_path):
+    """A contract error stops the refresh before any Dagster run: still LAST_FAILURE.json (status, dashboards) and a
+    run_failed alert, not only a line on the terminal."""
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "bad.yaml").write_text("source: x\ncolumns: [unclosed\n", encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wh = tmp_path / "wh"
+    proc = cli("refresh", "--raw-dir", str(raw), "--warehouse-dir", str(wh), env={"CSW_CONTRACTS_DIR": str(contracts)})
+    assert proc.returncode == 1 and "bad.yaml" in proc.stderr, proc.stdout + proc.stderr
+    failure = read_last_failure(Warehouse(wh))
+    assert failure["stage"] == "contracts" and "bad.yaml" in failure["message"]
+    [alert] = read_alerts(Warehouse(wh))
+    assert alert["kind"] == "run_failed" and "bad.yaml" in alert["body"]
+
+
 @pytest.mark.parametrize("error, expected", [
     (OSError(errno.ENOSPC, "No space left on device"), "disk full"),
     (PermissionError(errno.EACCES, "Permission denied"), "permission denied"),
