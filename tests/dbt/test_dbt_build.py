@@ -6,7 +6,6 @@ there). The builds run the dbt CLI as a subprocess, exactly as the pipeline does
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -15,7 +14,7 @@ import shutil
 import duckdb
 import pytest
 
-from conftest import AS_OF, A, B, C, DBT_DIR, MARTS, MODELS_ONLY, build_copy, build_events, mart_hashes, query, run_dbt
+from conftest import A, B, C, DBT_DIR, MARTS, MODELS_ONLY, build_copy, build_events, mart_hashes, query, run_dbt
 
 D = dt.date
 
@@ -61,6 +60,14 @@ UNIT_TESTS = [
     "illegal_construction_spots_and_removals", "complaint_response_and_repeats", "complaint_feedback_satisfaction_reopen",
     "tips_verification_and_rewards", "composite_component_scores", "composite_score_and_grade_bands",
 ]
+
+
+def _copy_of_base(base, work) -> tuple:
+    """(build.duckdb, work folder): a copy of the default build in the new folder ``work``, for a test that changes it."""
+    work.mkdir()
+    db = work / "build.duckdb"
+    shutil.copyfile(base[0].path, db)
+    return db, work
 
 
 @pytest.fixture(scope="module")
@@ -269,11 +276,7 @@ def test_restatements_show_late_and_corrected_data(base):
 
 
 def test_restatement_window_is_a_var(base, dbt_tmp):
-    built, _ = base
-    work = dbt_tmp / "restate3"
-    work.mkdir()
-    db = work / "build.duckdb"
-    shutil.copyfile(built.path, db)
+    db, work = _copy_of_base(base, dbt_tmp / "restate3")
     run = run_dbt(["run", "--select", "fct_metric_restatements", "--vars", json.dumps({"restatement_cutoffs": 3})],
                   db, work)
     assert run.returncode == 0, run.output[-3000:]
@@ -286,11 +289,7 @@ def test_retracted_load_leaves_the_marts_and_incremental_equals_full(base, dbt_t
     never been loaded, a full rebuild of the same store gives the same marts, and the history stays."""
     from pipelines.eventstore.retract import retract_load
 
-    built, _ = base
-    work = dbt_tmp / "retract"
-    work.mkdir()
-    db = work / "build.duckdb"
-    shutil.copyfile(built.path, db)
+    db, work = _copy_of_base(base, dbt_tmp / "retract")
     con = duckdb.connect(str(db))
     try:
         done = retract_load(con, "la311/part2.csv", "exported from the wrong district", by="tester")
@@ -317,11 +316,7 @@ def test_failing_not_null_columns_test_names_the_column(base, dbt_tmp):
     failure summary still names the column holding NULLs and how many rows."""
     from pipelines.defs.failures import dbt_failures
 
-    built, _ = base
-    work = dbt_tmp / "nulls"
-    work.mkdir()
-    db = work / "build.duckdb"
-    shutil.copyfile(built.path, db)
+    db, work = _copy_of_base(base, dbt_tmp / "nulls")
     con = duckdb.connect(str(db))
     try:
         n = con.execute("SELECT count(*) FROM main_marts.fct_metric_restatements WHERE metric_id = 'C1'").fetchone()[0]
