@@ -13,6 +13,7 @@ the history; projections use the newest).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -263,7 +264,8 @@ class _Staged:
 
     ``checked`` (table or view) has ``_line``, ``r_<f>``/``t_<f>`` and ``_reason`` per record; ``landed`` is
     the text landing (raw text of rejected rows, malformed records), None on the typed CSV path, which is
-    only taken when no record is malformed, unparsed or a duplicate.
+    only taken when no record is malformed, unparsed or a duplicate. On that path ``checked`` has no
+    ``_line``: a row's line is its ``rowid`` + ``line_from_rowid``.
     """
 
     checked: str
@@ -275,6 +277,7 @@ class _Staged:
     n_unparsed: int
     dups: str | None
     landed: Landed | None = None
+    line_from_rowid: int | None = None
 
 
 def _stage_text(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, stage: _Stages,
@@ -295,48 +298,56 @@ def _stage_text(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path
 
 def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path,
                      prefix: str) -> _Staged | None:
-    """The fast path for a clean CSV: the reader types the timestamps, so no text copy is parsed again in SQL.
+    """The fast path for a clean CSV: one parallel scan reads, types and checks the file into the checked table.
 
     DuckDB's CSV reader types the ISO timestamp columns itself (``reader_typed``; the session's TimeZone is
-    the contract's zone meanwhile) into a temp table, in a parallel scan that keeps the file's order; a
-    record's line is then its row position, which is exact because the path is kept only when every line of
-    the file is one record and the reader rejected none (``row_number() OVER ()`` on the reader would run
-    single-threaded), and :func:`typed_select` checks the other cells from there. Returns None, with
-    every temp table dropped, when any record is malformed, has a cell the reader cannot type, fails a check
-    or repeats a key: the caller then lands the file as text, which gives those rows their raw text and
-    reasons. Rows loaded and their values and lines are the same on both paths (tests/ingest/test_typed_csv.py).
+    the contract's zone meanwhile) and :func:`typed_select` checks the other cells in the same statement, so
+    no text copy of the file is kept. The scan keeps the file's order, so a record's line is its row
+    position in the checked table (``rowid``, read by :func:`_load`); that is exact because the path is kept
+    only when every line of the file is one record and the reader rejected none (``row_number() OVER ()`` on
+    the reader would run single-threaded). Returns None, with every temp table dropped, when any record is
+    malformed, has a cell the reader cannot type, fails a check or repeats a key: the caller then lands the
+    file as text, which gives those rows their raw text, lines and reasons. Rows loaded and their values and
+    lines are the same on both paths (tests/ingest/test_typed_csv.py).
     """
     src = open_csv(path, contract, tmp_dir, prefix)
     header = resolve_header(src.labels, contract, rel, src.header_line)
     typed = frozenset(n for n, c in contract.columns.items() if n in header.positions and reader_typed(c))
     reader = read_csv_sql(src, contract, prefix, {header.positions[n]: "TIMESTAMPTZ" for n in typed})
-    acc, lines, checked = f"{prefix}_acc", f"{prefix}_lines", f"{prefix}_checked"
+    checked = f"{prefix}_checked"
     con.execute(f"DROP TABLE IF EXISTS {prefix}_rj; DROP TABLE IF EXISTS {prefix}_rs;")
+    create = f"CREATE TEMP TABLE {checked} AS " + typed_select(
+        contract, header, src.labels, reader, _split_fields(contract), raw_fields(contract), typed, with_line=False)
+    if not _keeps_order(con, create):
+        log.info("%s: the typed CSV path would not keep the file's row order; landing it as text", rel)
+        return None
     session_tz = con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     con.execute(f"SET TimeZone = {lit(contract.timezone)}")
-    try:  # a plain parallel scan that keeps the file's order: rowid = record index
-        con.execute(f"CREATE TEMP TABLE {acc} AS SELECT * FROM {reader}")
+    try:  # a parallel scan that keeps the file's order: rowid = record index
+        con.execute(create)
     finally:
         con.execute(f"SET TimeZone = {lit(session_tz)}")
-    n_rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {acc}").fetchone()
+    n_rows, first = con.execute(f"SELECT count(*), coalesce(min(rowid), 0) FROM {checked}").fetchone()
     n_bad = con.execute(f"SELECT count(DISTINCT line) FROM {prefix}_rj").fetchone()[0]
-    why = None
     if n_bad or n_rows != fp.lines - src.header_line:
         why = f"{n_bad} records the reader could not read or type, {n_rows} of {fp.lines - src.header_line} lines"
     else:
-        # line numbers are materialized by the typing pass, which reads the whole view (as the text path's
-        # landing view): a filtered scan of a rowid view is not relied on
-        con.execute(f"CREATE TEMP VIEW {lines} AS SELECT rowid + {src.header_line + 1 - first} AS _line, * FROM {acc}")
-        con.execute(f"CREATE TEMP TABLE {checked} AS " + typed_select(
-            contract, header, src.labels, lines, _split_fields(contract), raw_fields(contract), typed))
-        con.execute(f"DROP VIEW {lines}; DROP TABLE {acc}")
-        n_unparsed, dups = _check_rows(con, contract, prefix, checked)
-        if not n_unparsed and not dups:
-            return _Staged(checked, header, src.encoding, [], n_rows, 0, 0, None)
-        why = f"{n_unparsed} rows with a problem, {'some' if dups else 'no'} duplicate keys"
+        n_unparsed, n_repeated = _count_problems(con, contract, prefix, checked)
+        if not n_unparsed and not n_repeated:
+            return _Staged(checked, header, src.encoding, [], n_rows, 0, 0, None,
+                           line_from_rowid=src.header_line + 1 - first)
+        why = f"{n_unparsed} rows with a problem, {n_repeated} repeated key hashes"
     log.info("%s: not clean for the typed CSV path (%s); landing it as text", rel, why)
     _drop_temp(con, prefix)
     return None
+
+
+def _keeps_order(con, create_table_as: str) -> bool:
+    """True when DuckDB plans ``create_table_as`` as an order-preserving batch insert (its plan's root is
+    ``BATCH_CREATE_TABLE_AS``): the rows are then stored in the source's order. An operator that cannot keep
+    the order (a join, e.g. from an IN list of many constants) makes it a plain parallel insert."""
+    plan = json.loads(con.execute("EXPLAIN (FORMAT json) " + create_table_as).fetchall()[0][1])
+    return plan[0]["name"] == "BATCH_CREATE_TABLE_AS"
 
 
 def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, prefix: str, load_id: str,
@@ -394,8 +405,12 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
         drop_landed(con, landed)
     result.rows_loaded = n_landed - n_unparsed - n_dups
     result.rows_rejected = result.rows_in_file - result.rows_loaded
-    ok = (f"(SELECT *{'' if header.extras else ', NULL::JSON AS _extras'} FROM {checked} WHERE _reason IS NULL"
-          + (f" AND _line NOT IN (SELECT _line FROM {dups}))" if n_dups else ")"))
+    extras = "" if header.extras else ", NULL::JSON AS _extras"
+    if staged.line_from_rowid is not None:  # typed CSV path: every row is clean
+        ok = f"(SELECT *, rowid + {staged.line_from_rowid} AS _line{extras} FROM {checked})"
+    else:
+        ok = (f"(SELECT *{extras} FROM {checked} WHERE _reason IS NULL"
+              + (f" AND _line NOT IN (SELECT _line FROM {dups}))" if n_dups else ")"))
     ctx = {"load_id": load_id, "source_file": rel, "recorded_at": recorded.isoformat()}
     con.begin()
     # a multi-megabyte line is not copied whole into every published version: its line leads to the raw file
@@ -456,34 +471,51 @@ def _register_record_mask(con, contract: Contract, positions: dict[str, int], nc
     con.create_function("csw_mask_record", fn, ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
-def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int, str | None]:
-    """Count the rows of ``checked`` with a ``_reason`` and find the clean rows whose natural key repeats
-    an earlier kept row.
+def _count_problems(con, contract: Contract, prefix: str, checked: str) -> tuple[int, int]:
+    """Count the rows of ``checked`` with a ``_reason``, and the 64-bit hashes of a clean row's natural key
+    that more than one clean row has (candidates for duplicates: a hash collision of two different keys
+    also counts, see :func:`_rank_duplicates`).
 
-    NULL key parts compare equal (null-safe: GROUP BY and PARTITION BY treat NULLs as one value, so a
-    NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md #6). Keeps the first row by
-    line unless ``duplicates`` says otherwise. One pass groups a 64-bit hash of the key (and counts the
-    rejected rows); only rows whose hash repeats are then ranked exactly by the key itself (a hash
-    collision of two different keys ranks each alone, so it never drops a row).
-
-    Returns (rows with a reason, the temp table ``<prefix>_dups`` or None when no row repeats a key).
-    The table holds ``_line`` of each dropped row, ``_first`` (line of the kept row) and ``_keytext``
-    (the key as text).
+    One pass groups the key hash (and counts the rejected rows) into the temp table ``<prefix>_hits``
+    (``h``: hash, NULL for rows with a reason; ``n``: rows). NULL key parts compare equal (GROUP BY treats
+    NULLs as one value, so a NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md #6).
+    Returns (rows with a reason, repeated hashes).
     """
     keys = contract.key
     part = ", ".join(f"t_{k}" for k in keys)
-    hits = f"{prefix}_hits"
     con.execute(
-        f"""CREATE TEMP TABLE {hits} AS
+        f"""CREATE TEMP TABLE {prefix}_hits AS
             SELECT h, n FROM (SELECT CASE WHEN _reason IS NULL THEN {f'hash({part})' if keys else '0'} END AS h,
                                      count(*) AS n
                               FROM {checked} GROUP BY h)
             WHERE h IS NULL{' OR n > 1' if keys else ''}"""
     )
     n_unparsed, n_repeated = con.execute(
-        f"SELECT coalesce(sum(n) FILTER (h IS NULL), 0), count(*) FILTER (h IS NOT NULL) FROM {hits}").fetchall()[0]
-    if not n_repeated:
-        return int(n_unparsed), None
+        f"SELECT coalesce(sum(n) FILTER (h IS NULL), 0), count(*) FILTER (h IS NOT NULL) FROM {prefix}_hits"
+    ).fetchall()[0]
+    return int(n_unparsed), int(n_repeated)
+
+
+def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int, str | None]:
+    """Count the rows of ``checked`` with a ``_reason`` and find the clean rows whose natural key repeats
+    an earlier kept row (:func:`_count_problems`, then :func:`_rank_duplicates` when a key hash repeats).
+
+    Returns (rows with a reason, the temp table ``<prefix>_dups`` or None when no row repeats a key).
+    """
+    n_unparsed, n_repeated = _count_problems(con, contract, prefix, checked)
+    return n_unparsed, (_rank_duplicates(con, contract, prefix, checked) if n_repeated else None)
+
+
+def _rank_duplicates(con, contract: Contract, prefix: str, checked: str) -> str:
+    """Rank the clean rows of ``checked`` whose key hash is in ``<prefix>_hits`` exactly by the key itself
+    and keep the first row by line unless ``duplicates`` says otherwise (a hash collision of two different
+    keys ranks each alone, so it never drops a row); NULL key parts compare equal (PARTITION BY).
+
+    Returns the temp table ``<prefix>_dups``: ``_line`` of each dropped row, ``_first`` (line of the kept
+    row) and ``_keytext`` (the key as text).
+    """
+    keys = contract.key
+    part = ", ".join(f"t_{k}" for k in keys)
     dup = contract.duplicates
     direction = "DESC" if dup and dup.keep == "last" else "ASC"
     order = f"_line {direction}"
@@ -496,8 +528,8 @@ def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int
             SELECT _line, _first, _keytext FROM (
                 SELECT _line, row_number() OVER w AS _rn, first_value(_line) OVER w AS _first, {keytext} AS _keytext
                 FROM {checked}
-                WHERE _reason IS NULL AND hash({part}) IN (SELECT h FROM {hits} WHERE h IS NOT NULL)
+                WHERE _reason IS NULL AND hash({part}) IN (SELECT h FROM {prefix}_hits WHERE h IS NOT NULL)
                 WINDOW w AS (PARTITION BY {part} ORDER BY {order}))
             WHERE _rn > 1"""
     )
-    return int(n_unparsed), f"{prefix}_dups"
+    return f"{prefix}_dups"

@@ -44,6 +44,18 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join(lit(v) for v in values) + "]"
 
 
+def _case_of(expr: str, cases: list[tuple[object, str]], default: str) -> str:
+    """``CASE expr WHEN v THEN result ... ELSE default END`` for (value, result SQL) pairs.
+
+    Used instead of ``CASE WHEN expr IN (v1, ..., vn) ...`` in a projection: DuckDB plans such an IN list
+    of five or more constants as a join, and a join in a CREATE TABLE AS loses the order of the CSV
+    reader's rows, which the typed CSV path numbers lines by (pipelines/ingest/load.py ``_keeps_order``
+    sends such a file to the text path). An IN list inside an OR, as in :func:`_trimmed`, stays an
+    expression (tests/ingest/test_typed_csv.py).
+    """
+    return f"CASE {expr} " + " ".join(f"WHEN {lit(v)} THEN {r}" for v, r in cases) + f" ELSE {default} END"
+
+
 def _strptime_formats(col: Column) -> tuple[list[str], bool, bool]:
     fmts, excel, iso = [], False, not col.formats
     for f in col.formats:
@@ -90,8 +102,8 @@ def typed_expr(raw: str, col: Column, tz: str) -> str:
     if t == "bool":
         trues = [v.casefold() for v in (col.true_values or TRUE_VALUES)]
         falses = [v.casefold() for v in (col.false_values or FALSE_VALUES)]
-        return (f"CASE WHEN lower({raw}) IN ({', '.join(lit(v) for v in trues)}) THEN true "
-                f"WHEN lower({raw}) IN ({', '.join(lit(v) for v in falses)}) THEN false END")
+        return _case_of(f"lower({raw})", [(v, "true") for v in trues] + [(v, "false") for v in falses],
+                        "NULL::BOOLEAN")
     if t in ("date", "timestamp", "timestamptz"):
         naive = naive_timestamp_expr(raw, col)
         if t == "date":
@@ -180,10 +192,11 @@ def raw_text_sql(contract: Contract, header: HeaderMap, ncols: int) -> str:
 
 def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None], landed: str,
                  split_fields: dict[str, str], keep_raw: set[str] | None = None,
-                 typed_cells: frozenset[str] = frozenset()) -> str:
-    """SQL selecting ``_line``, ``_reporter_hash`` (when the contract has a reporter), ``_extras`` (when
-    the header has extra columns), ``r_<f>`` (trimmed text, only for fields in ``keep_raw``; all when
-    None), ``t_<f>`` and ``_reason`` from ``landed`` (the raw text of a row: :func:`raw_text_sql`).
+                 typed_cells: frozenset[str] = frozenset(), with_line: bool = True) -> str:
+    """SQL selecting ``_line`` (unless ``with_line`` is false: ``landed`` then has none), ``_reporter_hash``
+    (when the contract has a reporter), ``_extras`` (when the header has extra columns), ``r_<f>`` (trimmed
+    text, only for fields in ``keep_raw``; all when None), ``t_<f>`` and ``_reason`` from ``landed`` (the
+    raw text of a row: :func:`raw_text_sql`).
 
     ``typed_cells`` names fields whose landed cell the CSV reader already typed (:func:`reader_typed`):
     their ``r_<f>`` is that typed value (so a ``_reason`` quotes its text form, not the raw text: callers
@@ -193,7 +206,7 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
     check then requires every part to be a number. Each typed value is computed once per row in its
     own projection level (``x_<f>`` parsed, then plausibility, mapping, range and masking as ``t_<f>``).
     """
-    inner = ["_line"]
+    inner = ["_line"] if with_line else []
     if contract.reporter:
         inner.append("csw_reporter_hash(concat_ws('|', "
                      + ", ".join(f"c{header.positions[f]}" for f in contract.reporter if f in header.positions)
@@ -209,7 +222,7 @@ def typed_select(contract: Contract, header: HeaderMap, labels: list[str | None]
         elif name in header.positions:
             text = _trimmed(f"c{header.positions[name]}")
             if col.null_values:
-                text = f"CASE WHEN {text} IN ({', '.join(lit(v) for v in col.null_values)}) THEN NULL ELSE {text} END"
+                text = f"({_case_of(text, [(v, 'NULL') for v in col.null_values], text)})"
             inner.append(f"{text} AS r_{name}")
         else:
             inner.append(f"NULL::VARCHAR AS r_{name}")

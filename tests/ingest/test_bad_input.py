@@ -71,6 +71,21 @@ def test_undecodable_file_is_rejected_with_byte_offset(env):  # class 8
     assert "a.csv" in r.error
 
 
+@pytest.mark.parametrize("tail, utf8_bad, gb18030_bad", [
+    (b"\xe4\xb8\xad" + b"x" * 10, None, None),  # a character cut by the chunk boundary, then ASCII
+    (b"\xe4" + b"x" * 10, 0, None),               # a lone UTF-8 lead byte, then ASCII (in GB18030 a pair)
+    (b"x" * 10 + b"\xff", 10, 10),                # ASCII chunks before an invalid byte
+])
+def test_strict_decoding_across_ascii_chunks(tmp_path, tail, utf8_bad, gb18030_bad):  # class 8
+    """Pure-ASCII chunks are checked by ``isascii`` instead of being decoded; a character cut by the chunk
+    boundary, or an invalid byte after such chunks, is still found at its byte offset."""
+    from pipelines.ingest.decode import CHUNK, _decodes
+    head = b"a,b\n" + b"y" * (CHUNK - 5)  # CHUNK - 1 bytes: the tail's first byte ends the first chunk
+    path = write(tmp_path / "f.csv", head + tail + b"\n" + b"z" * (2 * CHUNK))
+    at = lambda bad: None if bad is None else CHUNK - 1 + bad  # noqa: E731
+    assert (_decodes(path, "utf-8"), _decodes(path, "gb18030")) == (at(utf8_bad), at(gb18030_bad))
+
+
 def test_undecodable_json_lines_file_counts_its_rows_as_rejected(env):  # class 8, 12
     """A JSON-lines file refused whole still accounts for its rows: rows_in_file = rows_rejected = its lines."""
     con, raw, contract = env

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.eventstore.store import ensure_schema
+from pipelines.ingest.load import _keeps_order
 from tests.ingest.helpers import ingest_all, write
 
 SENSORS = """
@@ -165,3 +166,53 @@ def test_naive_times_are_read_in_the_contract_zone(both):
     # 01:30 on 2026-11-01 happens twice: ICU takes the second (CST), on both paths
     assert (got["C2"], got["C10"], got["C11"]) == ("2026-03-08 15:00", "2026-03-08 08:30", "2026-11-01 07:30")
     assert got["C5"] == "2026-03-08 10:00"  # the zone name wins over the contract's zone
+
+
+FLAGS = """
+source: t_flags
+source_system: tflags
+kind: inspections
+match: ["flags/*"]
+format: csv
+timezone: Asia/Shanghai
+columns:
+  id: {required: true}
+  at: {type: timestamptz, required: true}
+  ok: {type: bool}
+  note: {null_values: ["-", "n/a", "NULL", "none", "无", "空"]}
+key: [id]
+events:
+  - type: gas_inspection_done
+    aggregate: {type: gas_user, id: id}
+    occurred_at: at
+    payload: [ok, note]
+"""
+
+
+def test_a_file_of_many_reader_batches_keeps_its_lines(tmp_path, monkeypatch, caplog):
+    """The typed path numbers lines by row position, so its one statement must store rows in the file's
+    order. A bool column and null values used to be IN lists that DuckDB plans as joins, which made the
+    insert unordered once the reader read several batches in parallel: lines came out wrong (la311)."""
+    caplog.set_level(logging.INFO, logger="pipelines.ingest.load")
+    n = 120_000  # ~6 MB: several 4 MB reader buffers, several batches
+    rows = "".join(f"R{i + 2},2026-03-08T10:{i % 60:02d}:00+08:00,{'是否'[i % 2]},{'-' if i % 3 else 'fine'}\n"
+                   for i in range(n))
+    write(tmp_path / "contracts" / "flags.yaml", FLAGS)
+    write(tmp_path / "raw" / "flags" / "big.csv", "id,at,ok,note\n" + rows)
+    monkeypatch.setenv("CSW_CONTRACTS_DIR", str(tmp_path / "contracts"))
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    ensure_schema(con)
+    ingest_all(con, tmp_path / "raw")
+    assert not [r for r in caplog.records if "landing it as text" in r.getMessage()]  # it stayed typed
+    wrong = con.execute("""SELECT count(*), count(*) FILTER (aggregate_id <> 'R' || source_line),
+                                  count(*) FILTER (payload->>'note' IS NULL)
+                           FROM events.events WHERE event_type = 'gas_inspection_done'""").fetchone()
+    assert wrong == (n, 0, n - n // 3 - (1 if n % 3 else 0))
+
+
+def test_an_unordered_plan_is_detected(tmp_path):
+    """The guard that sends a file to the text path when DuckDB would not keep the reader's row order."""
+    con = duckdb.connect()
+    csv = write(tmp_path / "a.csv", "a\nx\ny\n").as_posix()
+    assert _keeps_order(con, f"CREATE TEMP TABLE t AS SELECT a FROM read_csv('{csv}')")
+    assert not _keeps_order(con, f"CREATE TEMP TABLE t AS SELECT a IN ('1', '2', '3', '4', '5', '6') FROM read_csv('{csv}')")
