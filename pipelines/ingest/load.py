@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from pipelines import settings
 from pipelines.eventstore.store import active_load_for_path
@@ -38,6 +40,7 @@ from pipelines.ingest.typing_sql import lit, raw_text_sql, reader_typed, typed_s
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
+KEY_CHECK_IN_MEMORY_ROWS = 50_000_000  # 400 MB of key hashes at most (see _count_problems)
 
 
 @dataclass
@@ -476,24 +479,29 @@ def _count_problems(con, contract: Contract, prefix: str, checked: str) -> tuple
     that more than one clean row has (candidates for duplicates: a hash collision of two different keys
     also counts, see :func:`_rank_duplicates`).
 
-    One pass groups the key hash (and counts the rejected rows) into the temp table ``<prefix>_hits``
-    (``h``: hash, NULL for rows with a reason; ``n``: rows). NULL key parts compare equal (GROUP BY treats
-    NULLs as one value, so a NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md #6).
-    Returns (rows with a reason, repeated hashes).
+    The repeated hashes go to the temp table ``<prefix>_hits`` (``h``). NULL key parts compare equal (a
+    NULL hashes to one value, so a NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md
+    #6). Up to ``KEY_CHECK_IN_MEMORY_ROWS`` clean rows, the hashes are sorted in memory (numpy; 8 bytes a
+    row, a few times cheaper than a hash table of 10M groups); beyond, DuckDB groups them (it spills under
+    its memory limit). Returns (rows with a reason, repeated hashes).
     """
-    keys = contract.key
-    part = ", ".join(f"t_{k}" for k in keys)
-    con.execute(
-        f"""CREATE TEMP TABLE {prefix}_hits AS
-            SELECT h, n FROM (SELECT CASE WHEN _reason IS NULL THEN {f'hash({part})' if keys else '0'} END AS h,
-                                     count(*) AS n
-                              FROM {checked} GROUP BY h)
-            WHERE h IS NULL{' OR n > 1' if keys else ''}"""
-    )
-    n_unparsed, n_repeated = con.execute(
-        f"SELECT coalesce(sum(n) FILTER (h IS NULL), 0), count(*) FILTER (h IS NOT NULL) FROM {prefix}_hits"
-    ).fetchall()[0]
-    return int(n_unparsed), int(n_repeated)
+    hits = f"{prefix}_hits"
+    n_unparsed, n_rows = con.execute(f"SELECT count(*) FILTER (_reason IS NOT NULL), count(*) FROM {checked}").fetchone()
+    key = f"hash({', '.join(f't_{k}' for k in contract.key)})" if contract.key else None
+    if key is None:
+        con.execute(f"CREATE TEMP TABLE {hits} (h UBIGINT)")
+    elif n_rows - n_unparsed <= KEY_CHECK_IN_MEMORY_ROWS:
+        h = con.execute(f"SELECT {key} AS h FROM {checked} WHERE _reason IS NULL").fetchnumpy()["h"]
+        h.sort()
+        con.register(f"{hits}_found", pa.table({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
+        try:
+            con.execute(f"CREATE TEMP TABLE {hits} AS SELECT h::UBIGINT AS h FROM {hits}_found")
+        finally:
+            con.unregister(f"{hits}_found")
+    else:
+        con.execute(f"""CREATE TEMP TABLE {hits} AS SELECT {key} AS h FROM {checked} WHERE _reason IS NULL
+                        GROUP BY h HAVING count(*) > 1""")
+    return int(n_unparsed), con.execute(f"SELECT count(*) FROM {hits}").fetchone()[0]
 
 
 def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int, str | None]:
@@ -528,7 +536,7 @@ def _rank_duplicates(con, contract: Contract, prefix: str, checked: str) -> str:
             SELECT _line, _first, _keytext FROM (
                 SELECT _line, row_number() OVER w AS _rn, first_value(_line) OVER w AS _first, {keytext} AS _keytext
                 FROM {checked}
-                WHERE _reason IS NULL AND hash({part}) IN (SELECT h FROM {prefix}_hits WHERE h IS NOT NULL)
+                WHERE _reason IS NULL AND hash({part}) IN (SELECT h FROM {prefix}_hits)
                 WINDOW w AS (PARTITION BY {part} ORDER BY {order}))
             WHERE _rn > 1"""
     )

@@ -50,8 +50,11 @@ D4,gas,2026-03-08T11:00:00+08:00,-9999,%LEL
 """
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch, store):
+@pytest.fixture(params=["sorted in memory", "grouped by DuckDB"])
+def env(request, tmp_path, monkeypatch, store):
+    """(store, raw folder, contract writer); each test runs with both key checks of ``_count_problems``."""
+    if request.param == "grouped by DuckDB":  # what a file of more than KEY_CHECK_IN_MEMORY_ROWS rows takes
+        monkeypatch.setattr("pipelines.ingest.load.KEY_CHECK_IN_MEMORY_ROWS", 0)
     contracts = tmp_path / "contracts"
     contracts.mkdir()
     monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
