@@ -65,7 +65,8 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_ledger_source_system(con: duckdb.DuckDBPyConnection, readings_have_it: bool) -> None:
     """Add ``file_ledger.source_system`` and fill it from each load's events (and readings, while they still
-    carry the column); one contract wrote a load, so it has one system."""
+    carry the column); one contract wrote a load, so it has one system. The fill is this one-time layout
+    upgrade's, not a change of history: every later ledger row is inserted with its system."""
     con.execute("ALTER TABLE events.file_ledger ADD COLUMN source_system VARCHAR")
     readings = ("UNION SELECT DISTINCT load_id, source_system FROM events.sensor_readings"
                 if readings_have_it else "")
