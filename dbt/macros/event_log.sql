@@ -29,7 +29,8 @@
           ('source_kind', 'string'), ('contract_sha256', 'string'), ('size_bytes', 'bigint'), ('encoding', 'string'),
           ('rows_in_file', 'bigint'), ('rows_loaded', 'bigint'), ('rows_rejected', 'bigint'),
           ('events_written', 'bigint'), ('readings_written', 'bigint'), ('status', 'string'), ('error', 'string'),
-          ('warnings', 'array<string>'), ('started_at', 'timestamp'), ('recorded_at', 'timestamp')]},
+          ('warnings', 'array<string>'), ('started_at', 'timestamp'), ('recorded_at', 'timestamp'),
+          ('source_system', 'string')]},
       'load_supersessions': {'partition_by': [], 'columns': [
           ('load_id', 'string'), ('superseded_by', 'string'), ('superseded_at', 'timestamp')]},
       'load_retractions': {'partition_by': [], 'columns': [
@@ -42,8 +43,7 @@
       'sensor_readings': {'partition_by': ['source', 'event_date'], 'columns': [
           ('device_id', 'string'), ('sensor_type', 'string'), ('measured_at', 'timestamp'),
           ('value', 'double'), ('unit', 'string'), ('quality', 'string'), ('raw_value', 'string'),
-          ('source_system', 'string'), ('load_id', 'string'), ('source_line', 'bigint'),
-          ('value_index', 'int'), ('source', 'string'), ('event_date', 'date')]},
+          ('load_id', 'string'), ('source_line', 'bigint'), ('value_index', 'int'), ('source', 'string'), ('event_date', 'date')]},
   }) }}
 {%- endmacro %}
 

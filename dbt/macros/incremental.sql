@@ -130,11 +130,13 @@ with since as (
 {%- if kind == 'sensor' %},
 changed_loads as ({{ city_safety._changed_loads_sql() }})
 select distinct
-    r.source_system,
+    l.source_system,
     {{ city_safety.local_date('r.measured_at', "coalesce(z.timezone, '" ~ var('default_timezone') ~ "')") }} as date_local
 from {{ source('events', 'sensor_readings') }} as r
+inner join {{ source('events', 'file_ledger') }} as l
+    on l.load_id = r.load_id
 left join {{ ref('source_systems') }} as z
-    on z.source_system = r.source_system
+    on z.source_system = l.source_system
 where r.load_id in (select load_id from changed_loads)
 {%- elif kind == 'lineage' %},
 changed_loads as ({{ city_safety._changed_loads_sql() }})

@@ -24,7 +24,9 @@ CREATE TABLE IF NOT EXISTS events.file_ledger (
     error          VARCHAR,                  -- file-level error (names file, line and reason)
     warnings       VARCHAR[],                -- e.g. unknown columns kept in extras
     started_at     TIMESTAMPTZ NOT NULL,
-    recorded_at    TIMESTAMPTZ NOT NULL      -- when the load committed: the events' recorded_at
+    recorded_at    TIMESTAMPTZ NOT NULL,     -- when the load committed: the events' recorded_at
+    source_system  VARCHAR                   -- the contract's system of record (its readings' source_system). NULL
+                                             -- only for a load recorded before this column that wrote no row
 );
 
 -- A corrected re-export supersedes an earlier load (same source and same path). Projections use only
@@ -89,7 +91,7 @@ CREATE TABLE IF NOT EXISTS events.events (
 -- and stg_events__sensor_readings derives reading_id = md5(source_system|device_id|sensor_type|
 -- epoch_us(measured_at)|value_index) from it; its lineage is (load_id, source_line, value_index).
 -- Per-load constants are not repeated on every reading (each string column costs about 1 CPU-s per 10M rows
--- to write): source, source_file (= path) and recorded_at are the file_ledger row's of load_id.
+-- to write): source, source_system, source_file (= path) and recorded_at are the file_ledger row's of load_id.
 CREATE TABLE IF NOT EXISTS events.sensor_readings (
     device_id      VARCHAR NOT NULL,
     sensor_type    VARCHAR NOT NULL,         -- gas_leak | water_level | water_temperature | turbidity ...
@@ -97,9 +99,9 @@ CREATE TABLE IF NOT EXISTS events.sensor_readings (
     value          DOUBLE,                   -- NULL when flagged
     unit           VARCHAR,
     quality        VARCHAR NOT NULL,         -- ok | sentinel | out_of_range
-    raw_value      VARCHAR,
-    source_system  VARCHAR NOT NULL,
-    load_id        VARCHAR NOT NULL,         -- file_ledger.load_id: source, source_file (path), recorded_at
+    raw_value      VARCHAR,                  -- the source text of a flagged value (quality <> 'ok'); NULL when ok
+                                             -- (value is that text parsed; load_id + source_line lead to the line)
+    load_id        VARCHAR NOT NULL,         -- file_ledger.load_id: source, source_system, source_file (path), recorded_at
     source_line    BIGINT,
     value_index    INTEGER NOT NULL          -- 1-based position of the value in its cell (packed `0.260|0.267`); else 1
 );

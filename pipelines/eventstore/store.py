@@ -17,31 +17,41 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema ``events`` and its tables if missing, and upgrade an older layout (idempotent)."""
     con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-    _upgrade_sensor_readings(con)
+    _upgrade(con)
 
 
-# per-load constants the first two layouts repeated on every reading; now only in events.file_ledger
-_MOVED_TO_LEDGER = ("source", "source_file", "recorded_at")
+# per-load constants older layouts repeated on every reading; now only in events.file_ledger
+_MOVED_TO_LEDGER = ("source", "source_system", "source_file", "recorded_at")
 
 
-def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
-    """Upgrade an older ``events.sensor_readings`` to the current layout in place, in one transaction; a
-    no-op on the current layout.
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'events' AND table_name = ?", [table]).fetchall()}
 
-    First layout (a stored md5 ``reading_id``, no ``value_index``): rewritten; ``value_index`` is 1 unless
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Upgrade an older event store to the current layout in place, in one transaction; a no-op on the
+    current layout.
+
+    ``events.file_ledger`` without ``source_system``: the column is added and filled for every existing load
+    from the load's readings or events (a load that wrote neither keeps NULL). ``events.sensor_readings`` of
+    the first layout (a stored md5 ``reading_id``, no ``value_index``): rewritten; ``value_index`` is 1 unless
     several readings share a line and sensor type (packed cells); there it is the index whose documented
     md5 (schema.sql) equals the stored ``reading_id`` (or, if none does, the rank of the stored id, which
-    keeps the readings of a line apart). First and second layouts: the per-load constants ``source``,
-    ``source_file`` and ``recorded_at`` are dropped (the ledger row of ``load_id`` holds them).
+    keeps the readings of a line apart). Older readings layouts: the per-load constants ``source``,
+    ``source_system``, ``source_file`` and ``recorded_at`` are dropped (the ledger row of ``load_id`` holds
+    them).
     """
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = 'events' AND table_name = 'sensor_readings'").fetchall()}
+    cols = _columns(con, "sensor_readings")
     moved = [c for c in _MOVED_TO_LEDGER if c in cols]
-    if "reading_id" not in cols and not moved:
+    ledger_has_system = "source_system" in _columns(con, "file_ledger")
+    if ledger_has_system and "reading_id" not in cols and not moved:
         return
     con.begin()
     try:
+        if not ledger_has_system:
+            _add_ledger_source_system(con, readings_have_it="source_system" in cols)
         if "reading_id" in cols:
             _rewrite_first_layout(con, moved)
         else:
@@ -51,6 +61,20 @@ def _upgrade_sensor_readings(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:
         con.rollback()
         raise
+
+
+def _add_ledger_source_system(con: duckdb.DuckDBPyConnection, readings_have_it: bool) -> None:
+    """Add ``file_ledger.source_system`` and fill it from each load's events (and readings, while they still
+    carry the column); one contract wrote a load, so it has one system. The fill is this one-time layout
+    upgrade's, not a change of history: every later ledger row is inserted with its system."""
+    con.execute("ALTER TABLE events.file_ledger ADD COLUMN source_system VARCHAR")
+    readings = ("UNION SELECT DISTINCT load_id, source_system FROM events.sensor_readings"
+                if readings_have_it else "")
+    con.execute(f"""UPDATE events.file_ledger AS l SET source_system = s.source_system
+                    FROM (SELECT load_id, min(source_system) AS source_system
+                          FROM (SELECT DISTINCT load_id, source_system FROM events.events {readings})
+                          GROUP BY load_id) AS s
+                    WHERE l.load_id = s.load_id""")
 
 
 def _rewrite_first_layout(con: duckdb.DuckDBPyConnection, moved: list[str]) -> None:

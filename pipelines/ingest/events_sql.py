@@ -174,20 +174,21 @@ def readings_select(contract: Contract, r: Readings, rows: str, ctx: dict[str, s
 
     Wide rows give one reading per listed measure; long rows one per row (or one per packed part when
     ``split`` is set). Sentinels and out-of-range values keep their raw text, a NULL value and a quality
-    flag, so they are counted but never averaged. ``value_index`` is the reading's 1-based position in
-    its cell (packed parts), else 1; the reading's id is derived from it downstream (schema.sql). Of ``ctx``
-    only ``load_id`` is used: the load's source, file and recorded_at are its ledger row's (schema.sql).
+    flag, so they are counted but never averaged; an ``ok`` reading stores its value and a NULL
+    ``raw_value`` (the text was used: the value is it parsed, ``load_id`` and ``source_line`` lead to the
+    line). ``value_index`` is the reading's 1-based position in its cell (packed parts), else 1; the
+    reading's id is derived from it downstream (schema.sql). Of ``ctx`` only ``load_id`` is used: the
+    load's source, source_system, file and recorded_at are its ledger row's (schema.sql).
     """
-    system = lit(contract.system)
     device = f"CAST(t_{r.device} AS VARCHAR)"
     selects = []
     for s in _reading_sources(contract, r, rows):
         quality = _quality("v", s.sentinels, s.valid_range)
         selects.append(f"""
             SELECT {device} AS device_id, {s.sensor_type} AS sensor_type, {s.measured} AS measured_at,
-                   CASE WHEN q = 'ok' THEN v END AS value, {s.unit} AS unit, q AS quality, {s.raw} AS raw_value,
-                   {system} AS source_system, {lit(ctx['load_id'])} AS load_id, _line AS source_line,
-                   {s.index} AS value_index
+                   CASE WHEN q = 'ok' THEN v END AS value, {s.unit} AS unit, q AS quality,
+                   CASE WHEN q <> 'ok' THEN {s.raw} END AS raw_value, {lit(ctx['load_id'])} AS load_id,
+                   _line AS source_line, {s.index} AS value_index
             FROM (SELECT *, {quality} AS q FROM (SELECT *, {s.value} AS v FROM {s.source} WHERE {s.present}))
             WHERE ({s.measured}) IS NOT NULL AND {device} IS NOT NULL""")
     return " UNION ALL ".join(selects)

@@ -238,11 +238,11 @@ def _ledger(con, r: FileResult, contract: Contract, fp, started, recorded) -> No
     con.execute(
         """INSERT INTO events.file_ledger (load_id, sha256, path, source, source_kind, contract_sha256, size_bytes,
                encoding, rows_in_file, rows_loaded, rows_rejected, events_written, readings_written, status, error,
-               warnings, started_at, recorded_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               warnings, started_at, recorded_at, source_system)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [r.load_id, fp.sha256, r.path, contract.source, contract.kind, contract.sha256, fp.size_bytes, r.encoding,
          r.rows_in_file, r.rows_loaded, r.rows_rejected, r.events_written, r.readings_written, r.status, r.error,
-         r.warnings, started, recorded],
+         r.warnings, started, recorded, contract.system],
     )
 
 

@@ -162,16 +162,16 @@ def build_events() -> list[Ev]:
     return evs
 
 
-# (reading key, device, sensor_type, measured_at, value, unit, quality, raw, load, source_system)
+# (reading key, device, sensor_type, measured_at, value, unit, quality, raw (flagged only), load, source_system)
 READINGS = [
-    ("r1", "D1", "gas_leak", "2024-03-01 08:00:00+08:00", 10.0, "ppm", "ok", "10", "L04_sensors", "licheng"),
-    ("r2", "D1", "gas_leak", "2024-03-01 20:00:00+08:00", 30.0, "ppm", "ok", "30", "L04_sensors", "licheng"),
+    ("r1", "D1", "gas_leak", "2024-03-01 08:00:00+08:00", 10.0, "ppm", "ok", None, "L04_sensors", "licheng"),
+    ("r2", "D1", "gas_leak", "2024-03-01 20:00:00+08:00", 30.0, "ppm", "ok", None, "L04_sensors", "licheng"),
     ("r3", "D1", "gas_leak", "2024-03-01 21:00:00+08:00", None, "ppm", "sentinel", "-99999", "L04_sensors", "licheng"),
-    ("r4", "D1", "gas_leak", "2024-03-01 16:30:00+00:00", 50.0, "ppm", "ok", "50", "L04_sensors", "licheng"),
-    ("r5", "D1", "gas_leak", "2024-03-02 12:00:00+08:00", 80.0, "ppm", "ok", "80", "L14_sensors", "licheng"),
-    ("r6", "D1", "gas_leak", "2024-03-02 13:00:00+08:00", 999.0, "ppm", "ok", "999", "L07_rejected", "licheng"),
+    ("r4", "D1", "gas_leak", "2024-03-01 16:30:00+00:00", 50.0, "ppm", "ok", None, "L04_sensors", "licheng"),
+    ("r5", "D1", "gas_leak", "2024-03-02 12:00:00+08:00", 80.0, "ppm", "ok", None, "L14_sensors", "licheng"),
+    ("r6", "D1", "gas_leak", "2024-03-02 13:00:00+08:00", 999.0, "ppm", "ok", None, "L07_rejected", "licheng"),
     # 2024-03-02 03:00Z is 2024-03-01 21:00 in Chicago
-    ("b1", "Montrose Beach", "water_temperature", "2024-03-02 03:00:00+00:00", 4.5, "degC", "ok", "4.5",
+    ("b1", "Montrose Beach", "water_temperature", "2024-03-02 03:00:00+00:00", 4.5, "degC", "ok", None,
      "L08_beach", "chicago_beach"),
 ]
 
@@ -182,14 +182,16 @@ def create_event_store(db_path: Path) -> None:
     try:
         con.execute("SET TimeZone = 'Asia/Shanghai'")
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        # one contract wrote a load: its system of record, as the ingest writes it to the ledger
+        systems = {ev.load_id: ev.source_system for ev in build_events()} | {r[8]: r[9] for r in READINGS}
         for load_id, (source, kind, path, status, recorded) in LOADS.items():
             con.execute(
                 "INSERT INTO events.file_ledger (load_id, sha256, path, source, source_kind, contract_sha256, "
                 "size_bytes, encoding, rows_in_file, rows_loaded, rows_rejected, events_written, readings_written, "
-                "status, started_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, 1, 'utf-8', 0, 0, 0, 0, 0, ?, "
-                "CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ))",
+                "status, started_at, recorded_at, source_system) VALUES (?, ?, ?, ?, ?, ?, 1, 'utf-8', 0, 0, 0, 0, 0, "
+                "?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), ?)",
                 [load_id, hashlib.sha256(load_id.encode()).hexdigest(), path, source, kind,
-                 hashlib.sha256(source.encode()).hexdigest(), status, recorded, recorded],
+                 hashlib.sha256(source.encode()).hexdigest(), status, recorded, recorded, systems.get(load_id)],
             )
         for old, new, at in SUPERSESSIONS:
             con.execute("INSERT INTO events.load_supersessions (load_id, superseded_by, superseded_at) "
@@ -214,12 +216,12 @@ def create_event_store(db_path: Path) -> None:
                  hot.get("category"), hot.get("subject_type"), hot.get("subject_id"), hot.get("due_at"),
                  hot.get("amount"), json.dumps(ev.payload, ensure_ascii=False)],
             )
-        for _, device, stype, at, value, unit, quality, raw, load_id, system in READINGS:
+        for _, device, stype, at, value, unit, quality, raw, load_id, _ in READINGS:
             con.execute(
                 "INSERT INTO events.sensor_readings (device_id, sensor_type, measured_at, value, unit, "
-                "quality, raw_value, source_system, load_id, source_line, value_index) "
-                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, ?, 1, 1)",
-                [device, stype, at, value, unit, quality, raw, system, load_id],
+                "quality, raw_value, load_id, source_line, value_index) "
+                "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, 1, 1)",
+                [device, stype, at, value, unit, quality, raw, load_id],
             )
     finally:
         con.close()

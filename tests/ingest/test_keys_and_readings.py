@@ -66,8 +66,7 @@ def env(request, tmp_path, monkeypatch, store):
 
 
 def _values(con) -> list[tuple[str, int, float | None]]:
-    return con.execute(
-        "SELECT device_id, source_line, CAST(raw_value AS DOUBLE) FROM events.sensor_readings ORDER BY 2").fetchall()
+    return con.execute("SELECT device_id, source_line, value FROM events.sensor_readings ORDER BY 2").fetchall()
 
 
 @pytest.mark.parametrize("duplicates, kept", [
@@ -129,8 +128,9 @@ def test_cells_are_trimmed_of_all_blanks(env):
           "\u3000\u00a0,gas,2026-03-08T10:00:00+08:00,1,x\n")
     r = next(iter(ingest_all(con, raw).values()))
     assert (r.rows_loaded, r.rows_rejected) == (1, 1)
+    # an ok reading keeps its value, not its text (raw_value only for flagged readings)
     assert con.execute("SELECT device_id, sensor_type, value, unit, raw_value FROM events.sensor_readings").fetchall() \
-        == [("D1", "gas", 1.5, None, "1.5")]
+        == [("D1", "gas", 1.5, None, None)]
     assert rejects(con, "sens/a.csv")[0][:2] == (3, "missing_required")
 
 
@@ -141,7 +141,9 @@ def test_reading_identity_is_stored(env):
     ingest_all(con, raw, recorded_at=datetime(2026, 3, 9, tzinfo=timezone.utc))
     cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
                                       "AND table_name = 'sensor_readings'").fetchall()]
-    assert "reading_id" not in cols and "value_index" in cols
+    assert "reading_id" not in cols and "value_index" in cols and "source_system" not in cols
+    # the contract's system of record is the load's (ledger), not repeated on every reading
+    assert con.execute("SELECT source, source_system FROM events.file_ledger").fetchall() == [("t_sens", "tsys")]
     got = con.execute("SELECT device_id, sensor_type, epoch_us(measured_at), value_index, source_line, quality, value "
                       "FROM events.sensor_readings ORDER BY source_line").fetchall()
     assert [(d, t, i, line, q, v) for d, t, _, i, line, q, v in got] == [
@@ -160,10 +162,11 @@ def test_packed_values_get_their_position_as_value_index(env, tmp_path):
           "D1,gas,2026-03-08T10:00:00+08:00,0.260|0.267|-9999,m\nD2,gas,2026-03-08T10:00:00+08:00,1.5,m\n")
     r = next(iter(ingest_all(con, raw).values()))
     assert (r.rows_loaded, r.readings_written) == (2, 4)
-    assert con.execute("SELECT device_id, source_line, value_index, raw_value, quality FROM events.sensor_readings "
-                       "ORDER BY 2, 3").fetchall() == [
-        ("D1", 2, 1, "0.260", "ok"), ("D1", 2, 2, "0.267", "ok"), ("D1", 2, 3, "-9999", "sentinel"),
-        ("D2", 3, 1, "1.5", "ok")]
+    # ok parts: their value and no raw text; the sentinel part: its raw text and no value
+    assert con.execute("SELECT device_id, source_line, value_index, value, raw_value, quality "
+                       "FROM events.sensor_readings ORDER BY 2, 3").fetchall() == [
+        ("D1", 2, 1, 0.26, None, "ok"), ("D1", 2, 2, 0.267, None, "ok"), ("D1", 2, 3, None, "-9999", "sentinel"),
+        ("D2", 3, 1, 1.5, None, "ok")]
 
 
 # events.sensor_readings as the first layout created it: a stored md5 reading_id, no value_index
@@ -172,13 +175,49 @@ _FIRST_LAYOUT = """CREATE TABLE events.sensor_readings (
     measured_at TIMESTAMPTZ NOT NULL, value DOUBLE, unit VARCHAR, quality VARCHAR NOT NULL, raw_value VARCHAR,
     source VARCHAR NOT NULL, source_system VARCHAR NOT NULL, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
     source_line BIGINT, recorded_at TIMESTAMPTZ NOT NULL)"""
+# second layout: value_index instead of the stored id, per-load constants still on every reading
+_SECOND_LAYOUT = _FIRST_LAYOUT.replace("reading_id VARCHAR NOT NULL, ", "").replace(
+    "source_line BIGINT,", "source_line BIGINT, value_index INTEGER NOT NULL,")
+# third layout: only source_system left on the readings (and not in the ledger)
+_THIRD_LAYOUT = _SECOND_LAYOUT.replace("source VARCHAR NOT NULL, ", "").replace(
+    "source_file VARCHAR NOT NULL,", "").replace(", recorded_at TIMESTAMPTZ NOT NULL)", ")")
+
+
+def _old_store(path, readings_ddl: str) -> duckdb.DuckDBPyConnection:
+    """An event store whose ledger has no source_system and whose readings table is ``readings_ddl``, with
+    ledger rows L1 (readings of system tsys), L2 (events of system esys) and L3 (a file refused whole)."""
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    con.execute("ALTER TABLE events.file_ledger DROP COLUMN source_system")  # the ledger before the column
+    con.execute("DROP TABLE events.sensor_readings")
+    con.execute(readings_ddl)
+    for load_id, source, status in [("L1", "t_sens", "loaded"), ("L2", "t_calls", "loaded"),
+                                    ("L3", "t_sens", "rejected_file")]:
+        con.execute("INSERT INTO events.file_ledger (load_id, sha256, path, source, source_kind, contract_sha256, "
+                    "size_bytes, status, warnings, started_at, recorded_at) VALUES (?, ?, 'a.csv', ?, 'k', 'c', 1, ?, "
+                    "['w'], TIMESTAMPTZ '2026-03-08 02:00:00+00', TIMESTAMPTZ '2026-03-08 02:00:00+00')",
+                    [load_id, load_id * 8, source, status])
+    con.execute("INSERT INTO events.events (event_id, event_type, aggregate_type, aggregate_id, occurred_at, "
+                "recorded_at, source, source_system, load_id, source_file) VALUES ('e', 't', 'a', '1', now(), now(), "
+                "'t_calls', 'esys', 'L2', 'a.csv')")
+    return con
+
+
+def _assert_upgraded(con: duckdb.DuckDBPyConnection) -> None:
+    """Readings and ledger columns are the current layout's (schema.sql), the ledger knows each load's system."""
+    fresh = duckdb.connect()
+    ensure_schema(fresh)
+    for table in ("sensor_readings", "file_ledger"):
+        layout = "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'events' " \
+                 f"AND table_name = '{table}' ORDER BY column_index"
+        assert con.execute(layout).fetchall() == fresh.execute(layout).fetchall(), table
+    fresh.close()
+    assert con.execute("SELECT load_id, source_system, warnings FROM events.file_ledger ORDER BY 1").fetchall() == [
+        ("L1", "tsys", ["w"]), ("L2", "esys", ["w"]), ("L3", None, ["w"])]
 
 
 def test_a_store_with_stored_reading_ids_is_upgraded(tmp_path):
-    db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE SCHEMA events")
-    con.execute(_FIRST_LAYOUT)
+    con = _old_store(tmp_path / "old.duckdb", _FIRST_LAYOUT)
     at = "2026-03-08 02:00:00+00"
     micros = int(datetime(2026, 3, 8, 2, tzinfo=timezone.utc).timestamp() * 1_000_000)
     # line 2: one reading; line 3: three packed parts, stored out of order
@@ -190,31 +229,31 @@ def test_a_store_with_stored_reading_ids_is_upgraded(tmp_path):
                     [rid, device, at, float(raw_value), raw_value, line, at])
     ensure_schema(con)
     ensure_schema(con)  # idempotent
-    cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
-                                      "AND table_name = 'sensor_readings'").fetchall()]
-    assert "reading_id" not in cols and "value_index" in cols
-    assert not {"source", "source_file", "recorded_at"} & set(cols)
+    _assert_upgraded(con)
     assert con.execute("SELECT device_id, source_line, value_index, raw_value FROM events.sensor_readings "
                        "ORDER BY 2, 3").fetchall() == [
         ("D1", 2, 1, "1.5"), ("D2", 3, 1, "0.1"), ("D2", 3, 2, "0.2"), ("D2", 3, 3, "0.3")]
     con.close()
 
 
-def test_a_store_with_per_load_constants_on_readings_is_upgraded(tmp_path):
-    """Second layout (value_index, but source, source_file and recorded_at on every reading): the three
-    per-load constants are dropped in place (the ledger row of load_id holds them), the readings stay."""
-    con = duckdb.connect(str(tmp_path / "old.duckdb"))
-    con.execute("CREATE SCHEMA events")
-    con.execute(_FIRST_LAYOUT.replace("reading_id VARCHAR NOT NULL, ", "").replace(
-        "source_line BIGINT,", "source_line BIGINT, value_index INTEGER NOT NULL,"))
+@pytest.mark.parametrize("layout", [_SECOND_LAYOUT, _THIRD_LAYOUT], ids=["second", "third"])
+def test_a_store_with_per_load_constants_on_readings_is_upgraded(tmp_path, layout):
+    """Second layout (value_index, but source, source_system, source_file and recorded_at on every reading) and
+    third (only source_system left there): the per-load constants are dropped in place, the ledger gets each
+    load's source_system from its readings or events, the readings stay."""
+    con = _old_store(tmp_path / "old.duckdb", layout)
+    old_cols = {c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = 'events' "
+                                          "AND table_name = 'sensor_readings'").fetchall()}
+    per_load = {"source": "'t_sens'", "source_file": "'sens/a.csv'",
+                "recorded_at": "TIMESTAMPTZ '2026-03-08 02:00:00+00'"}
     con.execute("INSERT INTO events.sensor_readings BY NAME SELECT 'D1' AS device_id, 'gas' AS sensor_type, "
                 "TIMESTAMPTZ '2026-03-08 02:00:00+00' AS measured_at, 1.5 AS value, 'm' AS unit, 'ok' AS quality, "
-                "'1.5' AS raw_value, 't_sens' AS source, 'tsys' AS source_system, 'L1' AS load_id, "
-                "'sens/a.csv' AS source_file, 2 AS source_line, 1 AS value_index, "
-                "TIMESTAMPTZ '2026-03-08 02:00:00+00' AS recorded_at")
+                "'1.5' AS raw_value, 'tsys' AS source_system, 'L1' AS load_id, 2 AS source_line, 1 AS value_index"
+                + "".join(f", {v} AS {c}" for c, v in per_load.items() if c in old_cols))
     ensure_schema(con)
     ensure_schema(con)  # idempotent
+    _assert_upgraded(con)
     assert con.execute("SELECT * FROM events.sensor_readings").fetchall() == con.execute(
-        "SELECT 'D1', 'gas', TIMESTAMPTZ '2026-03-08 02:00:00+00', 1.5, 'm', 'ok', '1.5', 'tsys', 'L1', 2, 1"
+        "SELECT 'D1', 'gas', TIMESTAMPTZ '2026-03-08 02:00:00+00', 1.5, 'm', 'ok', '1.5', 'L1', 2, 1"
     ).fetchall()
     con.close()

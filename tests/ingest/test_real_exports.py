@@ -82,6 +82,14 @@ def test_beach_sentinels_are_flagged_never_values(loaded):
     assert rows == {"wave_height": 526, "wave_period": 526}
     assert con.execute("SELECT count(*) FROM events.sensor_readings WHERE quality <> 'ok' AND value IS NOT NULL"
                        ).fetchone()[0] == 0
+    # a flagged reading keeps the text it was flagged for; an ok one its value only (no raw text)
+    raw = dict(con.execute(
+        """SELECT sensor_type, list(DISTINCT raw_value ORDER BY raw_value) FROM events.sensor_readings
+           JOIN events.file_ledger USING (load_id)
+           WHERE source = 'chicago_beach_sensors' AND quality = 'sentinel' GROUP BY 1""").fetchall())
+    assert raw == {"wave_height": ["-99999.992"], "wave_period": ["-100000"]}
+    assert con.execute("SELECT count(*) FROM events.sensor_readings "
+                       "WHERE quality = 'ok' AND (raw_value IS NOT NULL OR value IS NULL)").fetchone()[0] == 0
     assert con.execute("SELECT min(value) FROM events.sensor_readings WHERE sensor_type = 'wave_height'"
                        ).fetchone()[0] >= 0
 
@@ -89,10 +97,12 @@ def test_beach_sentinels_are_flagged_never_values(loaded):
 def test_uk_packed_values_become_separate_readings(loaded):
     con, _ = loaded
     parts = con.execute(
-        """SELECT raw_value FROM events.sensor_readings JOIN events.file_ledger USING (load_id)
+        """SELECT value_index, value, raw_value, quality, source_system
+           FROM events.sensor_readings JOIN events.file_ledger USING (load_id)
            WHERE source = 'uk_ea_water_levels' AND device_id = '4032' AND measured_at = TIMESTAMPTZ '2021-05-07 00:00:00+00'
-           ORDER BY raw_value""").fetchall()
-    assert [p[0] for p in parts] == ["0.260", "0.267"]
+           ORDER BY value_index""").fetchall()
+    # the cell `0.260|0.267`: two ok readings, their values kept, no raw text (it was used); the ledger's system
+    assert parts == [(1, 0.26, None, "ok", "uk_ea"), (2, 0.267, None, "ok", "uk_ea")]
     codes = {c for _, c, _ in rejects(con, "uk_ea_water_levels/wet_day.csv")}
     assert codes == {"duplicate", "missing_required"}
 

@@ -141,12 +141,13 @@ def test_lines_values_and_reasons_of_a_dirty_file(both):
                           "FROM events.sensor_readings JOIN events.file_ledger USING (load_id) "
                           "WHERE path = 'sh/dirty.csv' ORDER BY 1").fetchall()
     utc = lambda *a: datetime(*a, tzinfo=timezone.utc).timestamp()  # noqa: E731
-    assert lines == [(2, "D1", "ok", 1.5, "1.5", utc(2026, 3, 8, 2)), (3, "D2", "ok", 2.5, "2.5", utc(2026, 3, 8, 2)),
-                     (4, "D5", "ok", 4.5, "4.5", utc(2026, 3, 8, 10)),
+    # raw text only where the value was not used (the sentinel)
+    assert lines == [(2, "D1", "ok", 1.5, None, utc(2026, 3, 8, 2)), (3, "D2", "ok", 2.5, None, utc(2026, 3, 8, 2)),
+                     (4, "D5", "ok", 4.5, None, utc(2026, 3, 8, 10)),
                      (5, "D7", "sentinel", None, "-9999", utc(2026, 3, 8, 3)),
-                     (6, "D10", "ok", 7.5, "7.5", utc(2026, 3, 7, 18, 30)),
-                     (7, "D11", "ok", 8.5, "8.5", utc(2026, 10, 31, 17, 30)),
-                     (14, "D12", "ok", 9.5, "9.5", utc(2026, 3, 8, 4)), (18, "D16", "ok", 0.5, "0.5", 0)]
+                     (6, "D10", "ok", 7.5, None, utc(2026, 3, 7, 18, 30)),
+                     (7, "D11", "ok", 8.5, None, utc(2026, 10, 31, 17, 30)),
+                     (14, "D12", "ok", 9.5, None, utc(2026, 3, 8, 4)), (18, "D16", "ok", 0.5, None, 0)]
     rejected = typed.execute("SELECT source_line, reason_code, raw_text FROM events.rejected_rows "
                              "WHERE source_file = 'sh/dirty.csv' ORDER BY 1").fetchall()
     assert [(line, code) for line, code, _ in rejected] == [

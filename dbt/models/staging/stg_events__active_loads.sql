@@ -1,7 +1,7 @@
 -- Loads whose events count for projections: status 'loaded', committed by the as_of cut-off (when set),
 -- and not superseded by a corrected re-export at or before the cut-off (ARCHITECTURE.md: as-of, supersede).
 with ledger as (
-    select load_id, source, source_kind, path, recorded_at
+    select load_id, source, source_kind, path, recorded_at, source_system
     from {{ source('events', 'file_ledger') }}
     where status = 'loaded'
       and {{ city_safety.recorded_by_as_of('recorded_at') }}
@@ -18,7 +18,8 @@ select
     ledger.source,
     ledger.source_kind,
     ledger.path,
-    ledger.recorded_at
+    ledger.recorded_at,
+    ledger.source_system
 from ledger
 left join superseded on superseded.load_id = ledger.load_id
 where superseded.load_id is null
