@@ -230,6 +230,10 @@ class Contract(_Strict):
         return any(p.match(g) or fnmatch.fnmatch(rel_path, g) for g in self.match)
 
 
+# libyaml's safe loader when PyYAML was built with it (40 contracts: ~0.05 s instead of ~0.6 s per command)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_contract(path: Path) -> Contract:
     """Read and validate one contract YAML.
 
@@ -238,7 +242,7 @@ def load_contract(path: Path) -> Contract:
     """
     raw_bytes = path.read_bytes()
     try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ContractError(f"{path}: not valid UTF-8 YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from pipelines import settings
 from pipelines.eventstore.store import active_load_for_path
@@ -335,11 +334,11 @@ def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir:
     if n_bad or n_rows != fp.lines - src.header_line:
         why = f"{n_bad} records the reader could not read or type, {n_rows} of {fp.lines - src.header_line} lines"
     else:
-        n_unparsed, n_repeated = _count_problems(con, contract, prefix, checked)
-        if not n_unparsed and not n_repeated:
+        n_unparsed, repeats = _count_problems(con, contract, prefix, checked)
+        if not n_unparsed and not repeats:
             return _Staged(checked, header, src.encoding, [], n_rows, 0, 0, None,
                            line_from_rowid=src.header_line + 1 - first)
-        why = f"{n_unparsed} rows with a problem, {n_repeated} repeated key hashes"
+        why = f"{n_unparsed} rows with a problem, {'some' if repeats else 'no'} repeated keys"
     log.info("%s: not clean for the typed CSV path (%s); landing it as text", rel, why)
     _drop_temp(con, prefix)
     return None
@@ -474,34 +473,30 @@ def _register_record_mask(con, contract: Contract, positions: dict[str, int], nc
     con.create_function("csw_mask_record", fn, ["VARCHAR"], "VARCHAR", null_handling="special")
 
 
-def _count_problems(con, contract: Contract, prefix: str, checked: str) -> tuple[int, int]:
-    """Count the rows of ``checked`` with a ``_reason``, and the 64-bit hashes of a clean row's natural key
-    that more than one clean row has (candidates for duplicates: a hash collision of two different keys
-    also counts, see :func:`_rank_duplicates`).
+def _count_problems(con, contract: Contract, prefix: str, checked: str) -> tuple[int, bool]:
+    """Count the rows of ``checked`` with a ``_reason``, and tell whether the 64-bit hash of a clean row's
+    natural key repeats (a duplicate candidate: a hash collision of two different keys also counts, see
+    :func:`_rank_duplicates`).
 
-    The repeated hashes go to the temp table ``<prefix>_hits`` (``h``). NULL key parts compare equal (a
-    NULL hashes to one value, so a NULL in a composite key can never hide a duplicate: FAILURE_CLASSES.md
-    #6). Up to ``KEY_CHECK_IN_MEMORY_ROWS`` clean rows, the hashes are sorted in memory (numpy; 8 bytes a
-    row, a few times cheaper than a hash table of 10M groups); beyond, DuckDB groups them (it spills under
-    its memory limit). Returns (rows with a reason, repeated hashes).
+    Up to ``KEY_CHECK_IN_MEMORY_ROWS`` clean rows, the hashes are sorted in memory (numpy; 8 bytes a row,
+    a few times cheaper than a DuckDB hash table of one group per row); beyond, and whenever a hash
+    repeats, DuckDB groups them into the temp table ``<prefix>_hits`` (``h``: each repeated hash; it
+    spills under the memory limit). NULL key parts compare equal (a NULL hashes to one value, so a NULL in
+    a composite key can never hide a duplicate: FAILURE_CLASSES.md #6). Returns (rows with a reason,
+    whether any hash repeats).
     """
-    hits = f"{prefix}_hits"
     n_unparsed, n_rows = con.execute(f"SELECT count(*) FILTER (_reason IS NOT NULL), count(*) FROM {checked}").fetchone()
-    key = f"hash({', '.join(f't_{k}' for k in contract.key)})" if contract.key else None
-    if key is None:
-        con.execute(f"CREATE TEMP TABLE {hits} (h UBIGINT)")
-    elif n_rows - n_unparsed <= KEY_CHECK_IN_MEMORY_ROWS:
+    if not contract.key:
+        return int(n_unparsed), False
+    key = f"hash({', '.join(f't_{k}' for k in contract.key)})"
+    if n_rows - n_unparsed <= KEY_CHECK_IN_MEMORY_ROWS:
         h = con.execute(f"SELECT {key} AS h FROM {checked} WHERE _reason IS NULL").fetchnumpy()["h"]
         h.sort()
-        con.register(f"{hits}_found", pa.table({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
-        try:
-            con.execute(f"CREATE TEMP TABLE {hits} AS SELECT h::UBIGINT AS h FROM {hits}_found")
-        finally:
-            con.unregister(f"{hits}_found")
-    else:
-        con.execute(f"""CREATE TEMP TABLE {hits} AS SELECT {key} AS h FROM {checked} WHERE _reason IS NULL
-                        GROUP BY h HAVING count(*) > 1""")
-    return int(n_unparsed), con.execute(f"SELECT count(*) FROM {hits}").fetchone()[0]
+        if not (h[1:] == h[:-1]).any():
+            return int(n_unparsed), False
+    con.execute(f"""CREATE TEMP TABLE {prefix}_hits AS SELECT {key} AS h FROM {checked} WHERE _reason IS NULL
+                    GROUP BY h HAVING count(*) > 1""")
+    return int(n_unparsed), con.execute(f"SELECT count(*) FROM {prefix}_hits").fetchone()[0] > 0
 
 
 def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int, str | None]:
@@ -510,8 +505,8 @@ def _check_rows(con, contract: Contract, prefix: str, checked: str) -> tuple[int
 
     Returns (rows with a reason, the temp table ``<prefix>_dups`` or None when no row repeats a key).
     """
-    n_unparsed, n_repeated = _count_problems(con, contract, prefix, checked)
-    return n_unparsed, (_rank_duplicates(con, contract, prefix, checked) if n_repeated else None)
+    n_unparsed, repeats = _count_problems(con, contract, prefix, checked)
+    return n_unparsed, (_rank_duplicates(con, contract, prefix, checked) if repeats else None)
 
 
 def _rank_duplicates(con, contract: Contract, prefix: str, checked: str) -> str:
