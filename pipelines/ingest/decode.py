@@ -41,31 +41,38 @@ class DecodeError(ValueError):
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """Content identity of a file: sha256 (hex), size in bytes and physical line count."""
+    """Content identity of a file: sha256 (hex), size in bytes and physical line count; ``ascii_only``: every
+    byte is below 0x80 (such a file decodes the same under any ASCII-compatible encoding)."""
 
     sha256: str
     size_bytes: int
     lines: int
     ends_with_newline: bool
+    ascii_only: bool = False
 
 
 def fingerprint(path: Path) -> Fingerprint:
     """Hash ``path`` and count its lines in one streaming pass (constant memory).
 
     ``lines`` counts ``\\n`` terminators plus one for a last line without a terminator.
+
+    Raises:
+        OSError: the file cannot be opened or read.
     """
     h = hashlib.sha256()
     size = 0
     newlines = 0
     last = b""
+    ascii_only = True
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             h.update(chunk)
             size += len(chunk)
             newlines += chunk.count(b"\n")
+            ascii_only = ascii_only and chunk.isascii()
             last = chunk[-1:]
     ends = last == b"\n"
-    return Fingerprint(h.hexdigest(), size, newlines + (1 if size and not ends else 0), ends)
+    return Fingerprint(h.hexdigest(), size, newlines + (1 if size and not ends else 0), ends, ascii_only)
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -116,11 +123,13 @@ def _line_of(path: Path, offset: int) -> int:
     return newlines + 1
 
 
-def detect_encoding(path: Path, candidates: list[str]) -> str:
+def detect_encoding(path: Path, candidates: list[str], ascii_only: bool = False) -> str:
     """Return the first candidate that strictly decodes the whole file.
 
     A byte-order mark decides first (UTF-8 BOM -> ``utf-8-sig``, UTF-16 BOMs -> ``utf-16``). UTF-16
-    without a BOM is never guessed (almost any even-length byte string "decodes" as UTF-16).
+    without a BOM is never guessed (almost any even-length byte string "decodes" as UTF-16). When the
+    caller knows the file is pure ASCII (``ascii_only``, from :func:`fingerprint`), the first
+    ASCII-compatible candidate (``ASCII_SAFE``) is taken without reading the file again.
 
     Raises:
         DecodeError: the file is a binary container (ZIP/xlsx, OLE2/xls, PDF, gzip: named as such), or no
@@ -139,6 +148,10 @@ def detect_encoding(path: Path, candidates: list[str]) -> str:
             return bom
         raise DecodeError(f"{path.name}: starts with a {bom} byte-order mark but byte {failed_at} "
                           f"(line {_line_of(path, failed_at)}) is invalid {bom}")
+    if ascii_only:
+        safe = [c for c in candidates if codecs.lookup(c).name in ASCII_SAFE]
+        if safe:
+            return "utf-8" if codecs.lookup(safe[0]).name == "utf-8-sig" else safe[0]
     failures = []
     tried: set[str] = set()
     for enc in candidates:

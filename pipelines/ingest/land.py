@@ -141,15 +141,16 @@ class CsvText:
     header_line: int
 
 
-def open_csv(path: Path, contract: Contract, tmp_dir: Path, prefix: str) -> CsvText:
-    """Detect the encoding of ``path`` (strict, over the contract's candidates), transcode it to UTF-8 under
-    ``tmp_dir`` when needed, and read its header rows.
+def open_csv(path: Path, contract: Contract, tmp_dir: Path, prefix: str, ascii_only: bool = False) -> CsvText:
+    """Detect the encoding of ``path`` (strict, over the contract's candidates; ``ascii_only``: the file's
+    fingerprint found only ASCII bytes), transcode it to UTF-8 under ``tmp_dir`` when needed, and read its
+    header rows.
 
     Raises:
         pipelines.ingest.decode.DecodeError: no candidate encoding fits.
         LandingError: the file has no header row.
     """
-    encoding = detect_encoding(path, contract.encoding)
+    encoding = detect_encoding(path, contract.encoding, ascii_only)
     text_path = path
     if encoding not in ("utf-8", "utf-8-sig"):
         text_path = transcode_to_utf8(path, encoding, tmp_dir / f"{prefix}.utf8.csv")
@@ -174,7 +175,7 @@ def read_csv_sql(src: CsvText, contract: Contract, prefix: str, types: dict[int,
 
 def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Path, prefix: str,
               exact: bool = False) -> Landed:
-    src = open_csv(path, contract, tmp_dir, prefix)
+    src = open_csv(path, contract, tmp_dir, prefix, fp.ascii_only)
     labels, header_line, encoding = src.labels, src.header_line, src.encoding
     if exact:
         return _land_csv_python(con, src.path, contract, labels, header_line, prefix, encoding)

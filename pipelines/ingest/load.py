@@ -312,7 +312,7 @@ def _stage_typed_csv(con, path: Path, rel: str, contract: Contract, fp, tmp_dir:
     file as text, which gives those rows their raw text, lines and reasons. Rows loaded and their values and
     lines are the same on both paths (tests/ingest/test_typed_csv.py).
     """
-    src = open_csv(path, contract, tmp_dir, prefix)
+    src = open_csv(path, contract, tmp_dir, prefix, fp.ascii_only)
     header = resolve_header(src.labels, contract, rel, src.header_line)
     typed = frozenset(n for n, c in contract.columns.items() if n in header.positions and reader_typed(c))
     reader = read_csv_sql(src, contract, prefix, {header.positions[n]: "TIMESTAMPTZ" for n in typed})
