@@ -378,6 +378,10 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
     result.warnings = header.warnings + staged.notes
     if result.rows_in_file == 0:  # loads cleanly, but an export with a header and no rows is worth a look
         result.warnings.append("no data rows (header only)")
+    if contract.format in ("csv", "jsonl") and fp.size_bytes and not fp.ends_with_newline:
+        # most exports end their last line; one cut short mid-record may still parse (a shorter last value)
+        result.warnings.append(f"the last line ({fp.lines}) has no line end: if the export was cut short, "
+                               f"check that line's record against the source")
     n_dups = con.execute(f"SELECT count(*) FROM {dups}").fetchall()[0][0] if dups else 0
     stage.done("typed and checked", n_landed, f"{n_unparsed} rejected, {n_dups} duplicates")
     src = (load_id, contract.source, rel)

@@ -232,6 +232,10 @@ def test_empty_header_only_and_truncated_files(env, content, status, rows):
         assert "empty" in r.error and "a.csv" in r.error
     else:
         assert ("no data rows (header only)" in r.warnings) == (rows == 0)
+        # a file cut short is told even where its last record still parses
+        cut = [w for w in r.warnings if "has no line end" in w]
+        assert cut == ([] if content.endswith(b"\n") else [
+            "the last line (3) has no line end: if the export was cut short, check that line's record against the source"])
 
 
 def test_short_line_gets_one_readable_reason(env):
