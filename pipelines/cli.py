@@ -456,7 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Withdraw one load (a file loaded by mistake: wrong file, wrong contract) from every "
                                    "projection. Nothing is deleted: the load stays in the event store and in as-of "
                                    "builds before the retraction, with the reason. The next refresh rebuilds the marts "
-                                   "without it. A corrected file needs no retraction: it supersedes the old load itself.")
+                                   "without it; once a wrong contract is fixed, it loads the same file again under "
+                                   "the new contract. A corrected file needs no retraction: it supersedes the old load itself.")
     p.add_argument("target", help="the load id (L..., from `status`) or the file's path relative to the raw folder")
     p.add_argument("--reason", required=True, help="why (kept in the event store and shown by `status`)")
     p.set_defaults(func=cmd_retract)

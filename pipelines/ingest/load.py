@@ -117,11 +117,17 @@ def ingest_kind(con: duckdb.DuckDBPyConnection, raw_dir: Path, kind: str,
 
 
 def _previous(con, sha: str, contract: Contract) -> tuple | None:
+    """The ledger row that makes this content already handled, or None: a load of it that counts, or any
+    handling by this contract version. A retracted load counts no longer, so once its contract is fixed
+    (``python -m pipelines retract`` for a wrong contract) the same file loads again; under the same contract
+    version it stays retracted."""
     return con.execute(
         """SELECT load_id, status, encoding, rows_in_file, rows_loaded, rows_rejected, events_written,
                   readings_written, error
            FROM events.file_ledger
-           WHERE sha256 = ? AND (status = 'loaded' OR contract_sha256 = ?)
+           WHERE sha256 = ? AND (contract_sha256 = ?
+                                 OR (status = 'loaded'
+                                     AND load_id NOT IN (SELECT load_id FROM events.load_retractions)))
            ORDER BY recorded_at DESC LIMIT 1""",
         [sha, contract.sha256],
     ).fetchone()
