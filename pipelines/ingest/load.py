@@ -39,6 +39,8 @@ from pipelines.ingest.typing_sql import lit, raw_text_sql, reader_typed, typed_s
 
 log = logging.getLogger(__name__)
 IGNORED_SUFFIXES = {".md", ".txt", ".yaml", ".yml"}
+# a correction of the same path keeping less than this share of the earlier load's rows is worth a warning
+SHRUNK_CORRECTION = 0.5
 KEY_CHECK_IN_MEMORY_ROWS = 50_000_000  # 400 MB of key hashes at most (see _count_problems)
 
 
@@ -445,6 +447,11 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
         if previous:
             con.execute("INSERT INTO events.load_supersessions VALUES (?, ?, ?)", [previous, load_id, recorded])
             result.warnings.append(f"supersedes load {previous} of the same path")
+            before = con.execute("SELECT rows_loaded FROM events.file_ledger WHERE load_id = ?", [previous]).fetchone()
+            if before and before[0] and result.rows_loaded < before[0] * SHRUNK_CORRECTION:
+                result.warnings.append(
+                    f"loaded {result.rows_loaded} rows where the load it supersedes had {before[0]}: if this export "
+                    f"was cut short, land the complete file at the same path (the earlier load stays in the history)")
 
 
 class _Stages:

@@ -293,13 +293,20 @@ def test_corrected_file_supersedes_and_history_stays(env):
     contract("fix")
     path = write(raw / "fix/a.csv", "CaseID,Received,Amount\nA1,2026-03-08,1\n")
     first = _one(ingest_all(con, raw, recorded_at=datetime(2026, 3, 9, tzinfo=timezone.utc)))
-    write(path, "CaseID,Received,Amount\nA1,2026-03-08,2\nA2,2026-03-08,3\n")
+    write(path, "CaseID,Received,Amount\nA1,2026-03-08,2\nA2,2026-03-08,3\nA3,2026-03-08,4\n")
     second = _one(ingest_all(con, raw, recorded_at=datetime(2026, 3, 10, tzinfo=timezone.utc)))
     assert con.execute("SELECT * FROM events.load_supersessions").fetchall()[0][:2] == (first.load_id,
                                                                                         second.load_id)
     # both loads stay queryable
     assert con.execute("SELECT load_id, count(*) FROM events.events GROUP BY 1 ORDER BY 1").fetchall() == [
-        (first.load_id, 1), (second.load_id, 2)]
+        (first.load_id, 1), (second.load_id, 3)]
+    assert second.warnings == [f"supersedes load {first.load_id} of the same path"]
+    # a re-export with less than half the rows (cut short?) still supersedes, with a warning
+    write(path, "CaseID,Received,Amount\nA1,2026-03-08,2\n")
+    third = _one(ingest_all(con, raw, recorded_at=datetime(2026, 3, 11, tzinfo=timezone.utc)))
+    assert third.warnings == [f"supersedes load {second.load_id} of the same path",
+                              "loaded 1 rows where the load it supersedes had 3: if this export was cut short, land "
+                              "the complete file at the same path (the earlier load stays in the history)"]
 
 
 def test_events_do_not_depend_on_session_time_zone(tmp_path, monkeypatch):  # class 14
