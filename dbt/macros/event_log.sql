@@ -30,7 +30,7 @@
           ('rows_in_file', 'bigint'), ('rows_loaded', 'bigint'), ('rows_rejected', 'bigint'),
           ('events_written', 'bigint'), ('readings_written', 'bigint'), ('status', 'string'), ('error', 'string'),
           ('warnings', 'array<string>'), ('started_at', 'timestamp'), ('recorded_at', 'timestamp'),
-          ('source_system', 'string')]},
+          ('source_system', 'string'), ('readings_from', 'timestamp'), ('readings_to', 'timestamp')]},
       'load_supersessions': {'partition_by': [], 'columns': [
           ('load_id', 'string'), ('superseded_by', 'string'), ('superseded_at', 'timestamp')]},
       'load_retractions': {'partition_by': [], 'columns': [

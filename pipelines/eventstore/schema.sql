@@ -25,8 +25,10 @@ CREATE TABLE IF NOT EXISTS events.file_ledger (
     warnings       VARCHAR[],                -- e.g. unknown columns kept in extras
     started_at     TIMESTAMPTZ NOT NULL,
     recorded_at    TIMESTAMPTZ NOT NULL,     -- when the load committed: the events' recorded_at
-    source_system  VARCHAR                   -- the contract's system of record (its readings' source_system). NULL
+    source_system  VARCHAR,                  -- the contract's system of record (its readings' source_system). NULL
                                              -- only for a load recorded before this column that wrote no row
+    readings_from  TIMESTAMPTZ,              -- earliest and latest measured_at of the load's readings (NULL: none);
+    readings_to    TIMESTAMPTZ               -- loads of one system whose spans overlap may repeat readings
 );
 
 -- A corrected re-export supersedes an earlier load (same source and same path). Projections use only

@@ -35,7 +35,8 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     current layout.
 
     ``events.file_ledger`` without ``source_system``: the column is added and filled for every existing load
-    from the load's readings or events (a load that wrote neither keeps NULL). ``events.sensor_readings`` of
+    from the load's readings or events (a load that wrote neither keeps NULL); without ``readings_from`` /
+    ``readings_to``: added and filled from each load's readings. ``events.sensor_readings`` of
     the first layout (a stored md5 ``reading_id``, no ``value_index``): rewritten; ``value_index`` is 1 unless
     several readings share a line and sensor type (packed cells); there it is the index whose documented
     md5 (schema.sql) equals the stored ``reading_id`` (or, if none does, the rank of the stored id, which
@@ -45,13 +46,16 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """
     cols = _columns(con, "sensor_readings")
     moved = [c for c in _MOVED_TO_LEDGER if c in cols]
-    ledger_has_system = "source_system" in _columns(con, "file_ledger")
-    if ledger_has_system and "reading_id" not in cols and not moved:
+    ledger_cols = _columns(con, "file_ledger")
+    ledger_has_system, ledger_has_span = "source_system" in ledger_cols, "readings_from" in ledger_cols
+    if ledger_has_system and ledger_has_span and "reading_id" not in cols and not moved:
         return
     con.begin()
     try:
         if not ledger_has_system:
             _add_ledger_source_system(con, readings_have_it="source_system" in cols)
+        if not ledger_has_span:
+            _add_ledger_readings_span(con)
         if "reading_id" in cols:
             _rewrite_first_layout(con, moved)
         else:
@@ -75,6 +79,17 @@ def _add_ledger_source_system(con: duckdb.DuckDBPyConnection, readings_have_it: 
                           FROM (SELECT DISTINCT load_id, source_system FROM events.events {readings})
                           GROUP BY load_id) AS s
                     WHERE l.load_id = s.load_id""")
+
+
+def _add_ledger_readings_span(con: duckdb.DuckDBPyConnection) -> None:
+    """Add ``file_ledger.readings_from`` / ``readings_to`` and fill them from each load's readings (one scan of
+    the readings, once; later loads record them when they commit)."""
+    con.execute("ALTER TABLE events.file_ledger ADD COLUMN readings_from TIMESTAMPTZ")
+    con.execute("ALTER TABLE events.file_ledger ADD COLUMN readings_to TIMESTAMPTZ")
+    con.execute("""UPDATE events.file_ledger AS l SET readings_from = s.lo, readings_to = s.hi
+                   FROM (SELECT load_id, min(measured_at) AS lo, max(measured_at) AS hi
+                         FROM events.sensor_readings GROUP BY load_id) AS s
+                   WHERE l.load_id = s.load_id""")
 
 
 def _rewrite_first_layout(con: duckdb.DuckDBPyConnection, moved: list[str]) -> None:

@@ -242,14 +242,17 @@ def _file_rejected(con, result: FileResult, contract: Contract, fp, started, rec
 
 
 def _ledger(con, r: FileResult, contract: Contract, fp, started, recorded) -> None:
+    """Insert the file's ledger row (in the caller's transaction); ``readings_from`` / ``readings_to`` are the
+    span of the readings this load wrote (NULL when none)."""
     con.execute(
         """INSERT INTO events.file_ledger (load_id, sha256, path, source, source_kind, contract_sha256, size_bytes,
                encoding, rows_in_file, rows_loaded, rows_rejected, events_written, readings_written, status, error,
-               warnings, started_at, recorded_at, source_system)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               warnings, started_at, recorded_at, source_system, readings_from, readings_to)
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, min(measured_at), max(measured_at)
+           FROM events.sensor_readings WHERE load_id = ?""",
         [r.load_id, fp.sha256, r.path, contract.source, contract.kind, contract.sha256, fp.size_bytes, r.encoding,
          r.rows_in_file, r.rows_loaded, r.rows_rejected, r.events_written, r.readings_written, r.status, r.error,
-         r.warnings, started, recorded, contract.system],
+         r.warnings, started, recorded, contract.system, r.load_id],
     )
 
 

@@ -169,6 +169,8 @@ READINGS = [
     ("r3", "D1", "gas_leak", "2024-03-01 21:00:00+08:00", None, "ppm", "sentinel", "-99999", "L04_sensors", "licheng"),
     ("r4", "D1", "gas_leak", "2024-03-01 16:30:00+00:00", 50.0, "ppm", "ok", None, "L04_sensors", "licheng"),
     ("r5", "D1", "gas_leak", "2024-03-02 12:00:00+08:00", 80.0, "ppm", "ok", None, "L14_sensors", "licheng"),
+    # the later export repeats r2 with a corrected value: the reading counts once, with the latest load's value
+    ("r2b", "D1", "gas_leak", "2024-03-01 20:00:00+08:00", 40.0, "ppm", "ok", None, "L14_sensors", "licheng"),
     ("r6", "D1", "gas_leak", "2024-03-02 13:00:00+08:00", 999.0, "ppm", "ok", None, "L07_rejected", "licheng"),
     # 2024-03-02 03:00Z is 2024-03-01 21:00 in Chicago
     ("b1", "Montrose Beach", "water_temperature", "2024-03-02 03:00:00+00:00", 4.5, "degC", "ok", None,
@@ -223,6 +225,11 @@ def create_event_store(db_path: Path) -> None:
                 "VALUES (?, ?, CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?, 1, 1)",
                 [device, stype, at, value, unit, quality, raw, load_id],
             )
+        # as the ingest records it: the span of each load's readings
+        con.execute("""UPDATE events.file_ledger AS l SET readings_from = s.lo, readings_to = s.hi
+                       FROM (SELECT load_id, min(measured_at) AS lo, max(measured_at) AS hi
+                             FROM events.sensor_readings GROUP BY load_id) AS s
+                       WHERE l.load_id = s.load_id""")
     finally:
         con.close()
 

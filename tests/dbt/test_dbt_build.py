@@ -163,8 +163,8 @@ def test_sensor_daily_values(base):
     assert rows == [
         # 2024-03-02 03:00Z is 03-01 in Chicago
         ("chicago_beach", D(2024, 3, 1), "Montrose Beach", "water_temperature", "degC", 1, 0, 4.5, 4.5, 4.5),
-        # sentinel counted, never averaged
-        ("licheng", D(2024, 3, 1), "D1", "gas_leak", "ppm", 3, 1, 20.0, 10.0, 30.0),
+        # sentinel counted, never averaged; the 20:00 reading also in the later export counts once, as corrected
+        ("licheng", D(2024, 3, 1), "D1", "gas_leak", "ppm", 3, 1, 25.0, 10.0, 40.0),
         # 16:30Z on 03-01 is 03-02 in Shanghai; the rejected file's 999 is ignored
         ("licheng", D(2024, 3, 2), "D1", "gas_leak", "ppm", 2, 0, 65.0, 50.0, 80.0),
     ]
@@ -365,6 +365,9 @@ def test_as_of_excludes_later_loads(base, as_of_build):
     # the late sensor reading and the April gas load are excluded
     assert query(p, "SELECT readings, avg_value FROM main_marts.fct_sensor_readings_daily "
                     "WHERE device_id = 'D1' AND date_local = DATE '2024-03-02'") == [(1, 50.0)]
+    # ... so the 03-01 20:00 reading is the first export's (30.0, not yet corrected to 40.0)
+    assert query(p, "SELECT readings, avg_value, max_value FROM main_marts.fct_sensor_readings_daily "
+                    "WHERE device_id = 'D1' AND date_local = DATE '2024-03-01'") == [(3, 20.0, 30.0)]
     assert query(p, "SELECT units_registered, units_inspected, units_with_alarm FROM main_marts.fct_gas_inspection_coverage "
                     "WHERE period_month = DATE '2024-03-01' AND subject_type = 'restaurant'") == [(2, 1, 1)]
     assert ("licheng", C) not in query(p, "SELECT * FROM main_marts.dim_street")

@@ -184,11 +184,12 @@ _THIRD_LAYOUT = _SECOND_LAYOUT.replace("source VARCHAR NOT NULL, ", "").replace(
 
 
 def _old_store(path, readings_ddl: str) -> duckdb.DuckDBPyConnection:
-    """An event store whose ledger has no source_system and whose readings table is ``readings_ddl``, with
+    """An event store whose ledger has no source_system and no readings span and whose readings table is ``readings_ddl``, with
     ledger rows L1 (readings of system tsys), L2 (events of system esys) and L3 (a file refused whole)."""
     con = duckdb.connect(str(path))
     ensure_schema(con)
-    con.execute("ALTER TABLE events.file_ledger DROP COLUMN source_system")  # the ledger before the column
+    for col in ("source_system", "readings_from", "readings_to"):  # the ledger before these columns
+        con.execute(f"ALTER TABLE events.file_ledger DROP COLUMN {col}")
     con.execute("DROP TABLE events.sensor_readings")
     con.execute(readings_ddl)
     for load_id, source, status in [("L1", "t_sens", "loaded"), ("L2", "t_calls", "loaded"),
@@ -214,6 +215,11 @@ def _assert_upgraded(con: duckdb.DuckDBPyConnection) -> None:
     fresh.close()
     assert con.execute("SELECT load_id, source_system, warnings FROM events.file_ledger ORDER BY 1").fetchall() == [
         ("L1", "tsys", ["w"]), ("L2", "esys", ["w"]), ("L3", None, ["w"])]
+    # the readings span is filled from the readings (L1's), NULL for loads without readings
+    spans = con.execute("SELECT load_id, readings_from = lo AND readings_to = hi FROM events.file_ledger "
+                        "LEFT JOIN (SELECT load_id, min(measured_at) lo, max(measured_at) hi FROM events.sensor_readings "
+                        "GROUP BY 1) USING (load_id) ORDER BY 1").fetchall()
+    assert spans == [("L1", True), ("L2", None), ("L3", None)]
 
 
 def test_a_store_with_stored_reading_ids_is_upgraded(tmp_path):
@@ -257,3 +263,14 @@ def test_a_store_with_per_load_constants_on_readings_is_upgraded(tmp_path, layou
         "SELECT 'D1', 'gas', TIMESTAMPTZ '2026-03-08 02:00:00+00', 1.5, 'm', 'ok', '1.5', 'L1', 2, 1"
     ).fetchall()
     con.close()
+
+
+def test_the_ledger_records_the_span_of_a_loads_readings(env):
+    """``readings_from`` / ``readings_to``: what dbt uses to find loads whose readings may repeat each other's."""
+    con, raw, contract = env
+    contract()
+    write(raw / "sens/a.csv", ROWS)
+    ingest_all(con, raw)
+    span = con.execute("SELECT epoch(readings_from), epoch(readings_to) FROM events.file_ledger").fetchone()
+    utc = lambda *a: datetime(*a, tzinfo=timezone.utc).timestamp()  # noqa: E731
+    assert span == (utc(2026, 3, 8, 2), utc(2026, 3, 8, 3))  # 10:00+08:00 (lines 2-5) .. 11:00+08:00 (line 7)
