@@ -96,8 +96,7 @@ def read_fixed_width(path: Path, options: dict) -> RawTable:
     last_end = max(end for _, end in layout.columns.values())
     unit = "bytes" if in_bytes else "characters"
     errors: list[RecordError] = []
-    notes = [f"fixed-width layout of {len(labels)} column(s), positions in {unit}; "
-             "line numbers are physical lines of the file"]
+    notes: list[str] = []  # reported as ledger warnings: only what an operator should look at
 
     def reason(line: str | bytes) -> str | None:
         """Why a non-blank line is malformed, or None."""
