@@ -25,7 +25,7 @@ HOT_FIELDS = (
     "street", "grid_id", "channel", "category", "subject_type", "subject_id", "due_at", "amount", "lon", "lat",
 )
 KINDS = ("registry", "inspections", "facilities", "complaints", "sensors")
-FORMATS = ("csv", "xlsx", "xls", "json", "jsonl", "open311")
+FORMATS = ("csv", "xlsx", "xls", "json", "jsonl", "open311", "fixed_width")
 
 
 class ContractError(ValueError):
@@ -131,6 +131,40 @@ class Dialect(_Strict):
     escape: str = '"'
 
 
+class FixedWidth(_Strict):
+    """The layout of a ``format: fixed_width`` file (docs/contracts.md, Fixed-width files).
+
+    ``columns`` maps a header label (matched by the columns' ``aliases`` as a CSV header label is) to its
+    ``[start, end]`` span: 1-based, inclusive positions, counted in characters of the decoded text
+    (``units: characters``, the default) or in bytes of the file's encoding (``units: bytes``, for layouts
+    that count a GBK Chinese character as two positions). Spans must be positive, ``start <= end`` and must
+    not overlap; positions between spans are filler and ignored. ``allow_extra``: text after the last span
+    is ignored instead of rejecting the line.
+    """
+
+    columns: dict[str, tuple[int, int]]
+    units: Literal["characters", "bytes"] = "characters"
+    allow_extra: bool = False
+
+    @field_validator("columns")
+    @classmethod
+    def _spans(cls, v: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        if not v:
+            raise ValueError("give at least one column span, e.g. {工单编号: [1, 10]}")
+        for label, (start, end) in v.items():
+            if not str(label).strip():
+                raise ValueError("a column label is blank")
+            if start < 1 or end < 1:
+                raise ValueError(f"span of {label!r} is [{start}, {end}]: positions are 1-based and positive")
+            if start > end:
+                raise ValueError(f"span of {label!r} is [{start}, {end}]: start is after end")
+        ordered = sorted(v.items(), key=lambda kv: kv[1])
+        for (a, (_, a_end)), (b, (b_start, _)) in zip(ordered, ordered[1:]):
+            if b_start <= a_end:
+                raise ValueError(f"spans of {a!r} {list(v[a])} and {b!r} {list(v[b])} overlap")
+        return v
+
+
 class Contract(_Strict):
     """A validated source contract. ``path`` and ``sha256`` identify the YAML it came from."""
 
@@ -139,13 +173,14 @@ class Contract(_Strict):
     kind: Literal["registry", "inspections", "facilities", "complaints", "sensors"]
     description: str = ""
     match: list[str]
-    format: Literal["csv", "xlsx", "xls", "json", "jsonl", "open311"] = "csv"
+    format: Literal["csv", "xlsx", "xls", "json", "jsonl", "open311", "fixed_width"] = "csv"
     encoding: list[str] = Field(default_factory=lambda: list(DEFAULT_CANDIDATES))
     dialect: Dialect = Field(default_factory=Dialect)
     header_rows: int = 1
     skip_rows: int = 0
     sheet: int | str = 0
     records_path: str | None = None
+    fixed_width: FixedWidth | None = None
     timezone: str = "Asia/Shanghai"
     supersede: Literal["same_path", "never"] = "same_path"
     columns: dict[str, Column]
@@ -166,6 +201,13 @@ class Contract(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> "Contract":
+        if self.format == "fixed_width" and self.fixed_width is None:
+            raise ValueError("format fixed_width needs a `fixed_width` block with the column spans, "
+                             "e.g. fixed_width: {columns: {工单编号: [1, 10]}}")
+        if self.fixed_width is not None and self.format != "fixed_width":
+            raise ValueError(f"`fixed_width` applies only to format: fixed_width (this contract is format: {self.format})")
+        if self.header_rows < 0 or self.skip_rows < 0:
+            raise ValueError("header_rows and skip_rows must be >= 0")
         names = set(self.columns)
         for name in names:
             if not IDENT.match(name):

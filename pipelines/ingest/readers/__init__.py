@@ -4,12 +4,13 @@
     table = read_table(path, "xlsx", {"header_rows": 2, "sheet": 0})
     for line, cells in table.rows: ...      # then look at table.errors / table.notes
 
-Formats: xlsx (python-calamine), xls (xlrd), json, jsonl, open311 (note rows). CSV is not read
+Formats: xlsx (python-calamine), xls (xlrd), json, jsonl, open311 (note rows), fixed_width (column spans). CSV is not read
 here: it is landed by DuckDB `read_csv`. Options are the contract's keys; unknown keys are ignored:
   header_rows (int, default 1), skip_rows (int, default 0; rows above the header),
   sheet (index or name, default 0), fill_merged_data (bool, default False)   -- xlsx/xls
   records_path (dotted path to the records array, default top-level array) -- json/open311
-  encoding (list of candidates, default utf-8-sig, utf-8, gb18030, utf-16)  -- json/jsonl/open311
+  fixed_width ({columns: {label: [start, end]}, units, allow_extra}; header_rows/skip_rows >= 0) -- fixed_width
+  encoding (list of candidates, default utf-8-sig, utf-8, gb18030, utf-16)  -- json/jsonl/open311/fixed_width
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ._table import RawTable, ReaderError, RecordError, Row
+from .fixedwidth import read_fixed_width
 from .jsonfile import read_json, read_jsonl
 from .open311 import read_open311
 from .xls import read_xls
@@ -29,6 +31,7 @@ READERS: dict[str, Callable[[Path, dict], RawTable]] = {
     "json": read_json,
     "jsonl": read_jsonl,
     "open311": read_open311,
+    "fixed_width": read_fixed_width,
 }
 """Contract `format:` value -> reader function."""
 
