@@ -443,3 +443,22 @@ def test_missing_required_column_lists_the_labels_found(env):  # class 19: a hid
     assert r.status == "rejected_file"
     assert "required column 'received_at' is missing" in r.error
     assert "labels found: 'CaseID', 'Rece\\u200bived'" in r.error
+
+
+def test_fill_merged_data_copies_a_merged_cell_down(env, tmp_path):  # class 18: the contract key reaches the reader
+    con, raw, contract = env
+    contract("mergedata", fmt="xlsx")
+    path = tmp_path / "contracts/mergedata.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "fill_merged_data: true\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工单编号", "受理时间", "所属街道"])
+    ws.append(["A1", "2026年3月8日", "海滨街道"])
+    ws.append(["A2", "2026年3月9日", None])
+    ws.merge_cells("C2:C3")
+    (raw / "mergedata").mkdir(parents=True)
+    wb.save(raw / "mergedata/a.xlsx")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded) == ("loaded", 2), r.error
+    assert con.execute("SELECT aggregate_id, street FROM events.events ORDER BY 1").fetchall() == [
+        ("A1", "海滨街道"), ("A2", "海滨街道")]
