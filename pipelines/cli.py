@@ -362,6 +362,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if args.no_serve else cmd_serve(args)
 
 
+def audited_fields(staging_dir: Path | None = None) -> dict[str, list[str]]:
+    """Event type -> the envelope hot fields (contract ``fields:``) its staging model tests as not null.
+
+    Read from the dbt project (``dbt/models/staging``): a model selecting one event type
+    (``where event_type = 'T'``) maps envelope columns to its own names (``subject_id as gas_user_id``) and
+    lists error-level ``not_null_columns`` in its YAML; those that are hot fields (HOT_FIELDS) fail the
+    refresh's audit when an event of type T lacks them (e.g. ``inspection_performed`` needs ``subject_id``).
+    The aggregate id and ``occurred_at`` are not listed: the ingest writes no event without them.
+    """
+    import re
+
+    from pipelines.ingest.contract import HOT_FIELDS
+
+    staging_dir = staging_dir or settings.PROJECT_ROOT / "dbt" / "models" / "staging"
+    out: dict[str, list[str]] = {}
+    for sql_path in sorted(staging_dir.glob("stg_*.sql")):
+        sql = sql_path.read_text(encoding="utf-8")
+        yml_path = sql_path.with_suffix(".yml")
+        one_type = re.search(r"\bwhere\s+event_type\s*=\s*'(\w+)'", sql)
+        if not one_type or not yml_path.is_file():
+            continue
+        renamed = {alias: column for column, alias in re.findall(r"^\s*(\w+)\s+as\s+(\w+)\s*,?\s*$", sql, re.M)}
+        for listed in re.findall(r"not_null_columns:\s*\{arguments:\s*\{columns:\s*\[([^\]]*)\]\}\}\s*$",
+                                 yml_path.read_text(encoding="utf-8"), re.M):
+            for name in (n.strip() for n in listed.split(",")):
+                column = renamed.get(name, name)
+                if column in HOT_FIELDS and column not in out.setdefault(one_type.group(1), []):
+                    out[one_type.group(1)].append(column)
+    return {t: cols for t, cols in out.items() if cols}
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     """Validate contracts; with a data file, dry-run its load into a scratch database and report."""
     import tempfile
@@ -393,6 +424,16 @@ def cmd_contracts(args: argparse.Namespace) -> int:
             counts = con.execute("SELECT event_type, count(*) FROM events.events GROUP BY 1 ORDER BY 1").fetchall()
             for event_type, n in counts:
                 print(f"  {n:8} {event_type}")
+            audited = audited_fields()
+            for event_type, _ in counts:
+                for column in audited.get(event_type, []):
+                    n_null, first = con.execute(
+                        f"SELECT count(*), min(source_line) FROM events.events WHERE event_type = ? AND {column} IS NULL",
+                        [event_type]).fetchone()
+                    if n_null:
+                        print(f"warning: {n_null} {event_type} event(s) without {column} (first at line {first}): "
+                              f"the refresh's audit fails on them (dbt staging tests {column} not null for "
+                              f"{event_type}); map a column to it under the event's fields:")
     return EXIT_OK if r.status == "loaded" else EXIT_FAILED
 
 

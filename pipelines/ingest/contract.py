@@ -179,6 +179,7 @@ class Contract(_Strict):
     header_rows: int = 1
     skip_rows: int = 0
     sheet: int | str = 0
+    fill_merged_data: bool = False  # xlsx/xls: copy a merged data range's value into every cell of the range
     records_path: str | None = None
     fixed_width: FixedWidth | None = None
     timezone: str = "Asia/Shanghai"

@@ -1,6 +1,7 @@
 """Resolve a file's header labels to a contract's canonical fields (FAILURE_CLASSES.md #18, #19).
 
-Labels and aliases are compared after folding: trimmed, full-width spaces and runs of white space
+Header cells arrive with their line breaks folded (:func:`fold_line_breaks`, applied by the CSV landing and
+the xlsx/xls readers). Labels and aliases are compared after folding: trimmed, full-width spaces and runs of white space
 folded, case-insensitive (NFKC). A merged two-row header arrives joined as ``上-下``; an alias may name
 the joined label or its last part. A required field without a column rejects the file; columns that
 no field claims are kept as extras (in the payload) and reported as a warning.
@@ -15,6 +16,26 @@ from dataclasses import dataclass, field
 from pipelines.ingest.contract import Contract
 
 _WS = re.compile(r"\s+")
+_LINE_BREAK = re.compile(r"\s*[\n\r\v\f\x85\u2028\u2029]\s*")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def fold_line_breaks(label: str) -> str:
+    """A header cell's text with its line breaks (Excel's Alt+Enter: ``\\n``, ``\\r\\n``) folded: removed
+    between two wide (CJK) characters (``检查\\n时间`` -> ``检查时间``), a single space elsewhere
+    (``unit\\n(单位)`` -> ``unit (单位)``), dropped at either end. Applied to CSV, xlsx and xls header cells
+    before labels are joined or matched."""
+
+    def fold_one(m: re.Match) -> str:
+        before, after = label[m.start() - 1: m.start()], label[m.end(): m.end() + 1]
+        if not before or not after:
+            return ""
+        return "" if _wide(before) and _wide(after) else " "
+
+    return _LINE_BREAK.sub(fold_one, label)
 
 
 class HeaderError(ValueError):
@@ -63,7 +84,8 @@ def resolve_header(labels: list[str | None], contract: Contract, file_label: str
             if col.required:
                 raise HeaderError(
                     f"{file_label}, line {header_line}: required column {name!r} is missing "
-                    f"(looked for {', '.join(repr(a) for a in [name, *col.aliases])})"
+                    f"(looked for {', '.join(repr(a) for a in [name, *col.aliases])}; "
+                    f"labels found: {', '.join(repr(x) for x in labels if x) or 'none'})"
                 )
             continue
         if idx in claimed:

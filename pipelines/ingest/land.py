@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from pipelines.ingest.contract import Contract
 from pipelines.ingest.decode import Fingerprint, detect_encoding, transcode_to_utf8
+from pipelines.ingest.header import fold_line_breaks
 
 BATCH_ROWS = 50_000
 
@@ -117,6 +118,9 @@ def land_file(
 
 
 def _read_header(text_path: Path, contract: Contract, label: str) -> tuple[list[str | None], int]:
+    """The header labels (line breaks inside a cell folded, :func:`fold_line_breaks`) and the physical lines
+    they end on: ``skip_rows`` title lines plus the lines the ``header_rows`` records took (an Excel Alt+Enter
+    in a quoted header cell makes one record span several lines)."""
     skip, n = contract.skip_rows, contract.header_rows
     with text_path.open("r", encoding="utf-8-sig", newline="") as fh:
         for _ in range(skip):
@@ -124,21 +128,30 @@ def _read_header(text_path: Path, contract: Contract, label: str) -> tuple[list[
         d = contract.dialect
         reader = csv.reader(fh, delimiter=d.delimiter, quotechar=d.quote,
                             doublequote=d.escape == d.quote, escapechar=None if d.escape == d.quote else d.escape)
-        rows = list(itertools.islice(reader, n))
+        rows = [[fold_line_breaks(c) for c in r] for r in itertools.islice(reader, n)]
+        lines = reader.line_num
     if len(rows) < n or not any(c.strip() for r in rows for c in r):
         raise LandingError(f"{label}: the file is empty or has no header row (expected {n} header row(s))")
-    return (_join_header_rows(rows) if n > 1 else [c for c in rows[0]]), skip + n
+    return (_join_header_rows(rows) if n > 1 else [c for c in rows[0]]), skip + lines
 
 
 @dataclass
 class CsvText:
     """A CSV file ready for ``read_csv``: its UTF-8 text (the file itself, or a transcoded copy), the detected
-    encoding, the header labels and the number of lines before the first record."""
+    encoding, the header labels, the number of physical lines before the first record (``header_line``) and
+    the number of records DuckDB's reader skips to get there (``skip_records``: ``skip_rows`` +
+    ``header_rows``; fewer than ``header_line`` when a header cell holds a line break)."""
 
     path: Path
     encoding: str
     labels: list[str | None]
     header_line: int
+    skip_records: int
+
+    @property
+    def line_shift(self) -> int:
+        """Physical line minus DuckDB's ``line`` of a one-line data record (the header's extra lines)."""
+        return self.header_line - self.skip_records
 
 
 def open_csv(path: Path, contract: Contract, tmp_dir: Path, prefix: str, ascii_only: bool = False) -> CsvText:
@@ -155,7 +168,7 @@ def open_csv(path: Path, contract: Contract, tmp_dir: Path, prefix: str, ascii_o
     if encoding not in ("utf-8", "utf-8-sig"):
         text_path = transcode_to_utf8(path, encoding, tmp_dir / f"{prefix}.utf8.csv")
     labels, header_line = _read_header(text_path, contract, path.name)
-    return CsvText(text_path, encoding, labels, header_line)
+    return CsvText(text_path, encoding, labels, header_line, contract.skip_rows + contract.header_rows)
 
 
 def read_csv_sql(src: CsvText, contract: Contract, prefix: str, types: dict[int, str] | None = None) -> str:
@@ -167,7 +180,7 @@ def read_csv_sql(src: CsvText, contract: Contract, prefix: str, types: dict[int,
     cols = "{" + ", ".join(f"'c{i}': '{types.get(i, 'VARCHAR')}'" for i in range(len(src.labels))) + "}"
     d = contract.dialect
     return (f"""read_csv({_sql_str(src.path.as_posix())},
-            header = false, skip = {src.header_line}, columns = {cols}, delim = {_sql_str(d.delimiter)},
+            header = false, skip = {src.skip_records}, columns = {cols}, delim = {_sql_str(d.delimiter)},
             quote = {_sql_str(d.quote)}, escape = {_sql_str(d.escape)}, auto_detect = false, strict_mode = true,
             null_padding = false, store_rejects = true, rejects_table = '{prefix}_rj', rejects_scan = '{prefix}_rs',
             max_line_size = 2097152, buffer_size = 4194304)""")
@@ -189,7 +202,7 @@ def _land_csv(con, path: Path, contract: Contract, fp: Fingerprint, tmp_dir: Pat
     accepted = con.execute(f"SELECT count(*) FROM {prefix}_acc").fetchone()[0]
     con.execute(
         f"""INSERT INTO {rejects}
-            SELECT line, any_value(csv_line),
+            SELECT line + {src.line_shift}, any_value(csv_line),
                    'malformed record: ' || arg_min(error_message, coalesce(column_idx, 0))
                    || CASE WHEN count(DISTINCT error_message) > 1
                            THEN ' (and ' || (count(DISTINCT error_message) - 1) || ' more reader errors on this line)'

@@ -383,3 +383,89 @@ def test_dangling_link_is_refused_and_the_rest_loads(env):  # class 12
     assert gone.status == "rejected_file" and "lk/gone.csv: cannot read the file: No such file or directory" in gone.error
     assert con.execute("SELECT status, rows_in_file FROM events.file_ledger WHERE path = 'lk/gone.csv'").fetchall() == [
         ("rejected_file", 0)]
+
+
+def _lines_of(con, path: str) -> list[tuple[str, int]]:
+    return con.execute("SELECT aggregate_id, source_line FROM events.events WHERE source_file = ? ORDER BY 2",
+                       [path]).fetchall()
+
+
+@pytest.mark.parametrize("typed_csv", ["1", "0"])
+def test_header_cells_with_line_breaks_count_as_physical_lines(env, monkeypatch, typed_csv):  # class 12, 18
+    # Excel's Alt+Enter in three header cells: the header record takes four physical lines
+    con, raw, contract = env
+    monkeypatch.setenv("CSW_INGEST_TYPED_CSV", typed_csv)
+    contract("nlhead")
+    header = 'CaseID,"受理\n时间","所属\r\n街道","unit\n(单位)"\n'
+    write(raw / "nlhead/clean.csv", header + "".join(f"A{i},2026-03-08 09:00:00,s,{i}\n" for i in range(1000)))
+    write(raw / "nlhead/dirty.csv", header + "B1,2026-03-08 09:00:00,s,1\nB2,someday,s,2\nB3\n"
+                                    'B4,2026-03-08 09:00:00,"two\nlines",4\nB5,2026-03-08 09:00:00,s,5\n')
+    results = ingest_all(con, raw)
+    clean, dirty = results["nlhead/clean.csv"], results["nlhead/dirty.csv"]
+    assert (clean.status, clean.rows_in_file, clean.rows_loaded, clean.rows_rejected) == ("loaded", 1000, 1000, 0)
+    assert rejects(con, "nlhead/clean.csv") == []
+    lines = _lines_of(con, "nlhead/clean.csv")
+    assert lines[0] == ("A0", 5) and lines[-1] == ("A999", 1004)
+    assert any("unit (单位)" in w for w in clean.warnings)  # the line break folded to a space
+    assert con.execute("SELECT street, payload->'extras'->>'unit (单位)' FROM events.events "
+                       "WHERE aggregate_id = 'A7'").fetchone() == ("s", "7")
+    assert (dirty.rows_in_file, dirty.rows_loaded, dirty.rows_rejected) == (5, 3, 2)
+    assert _lines_of(con, "nlhead/dirty.csv") == [("B1", 5), ("B4", 8), ("B5", 10)]
+    assert [(line, code) for line, code, _ in rejects(con, "nlhead/dirty.csv")] == [
+        (6, "parse_error"), (7, "malformed")]
+
+
+def test_one_record_per_line_after_a_multi_line_header(env):  # rejects found by DuckDB's reader, lines from gaps
+    con, raw, contract = env
+    contract("nlgap")
+    write(raw / "nlgap/a.csv", 'CaseID,"受理\n时间"\nA1,2026-03-08\nA2\nA3,2026-03-08,x\nA4,2026-03-08\n')
+    r = _one(ingest_all(con, raw))
+    assert (r.rows_in_file, r.rows_loaded, r.rows_rejected) == (4, 2, 2)
+    assert _lines_of(con, "nlgap/a.csv") == [("A1", 3), ("A4", 6)]
+    assert [line for line, _, _ in rejects(con, "nlgap/a.csv")] == [4, 5]
+
+
+def test_xlsx_header_cell_with_line_break_matches_its_alias(env):  # class 18
+    con, raw, contract = env
+    contract("nlxlsx", fmt="xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工单\n编号", "受理\r\n时间", "unit\n(单位)"])
+    ws.append(["A1", "2026年3月8日", "5"])
+    ws.append(["A2", "2026年3月9日", "6"])
+    (raw / "nlxlsx").mkdir(parents=True)
+    wb.save(raw / "nlxlsx/a.xlsx")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded) == ("loaded", 2), r.error
+    assert _lines_of(con, "nlxlsx/a.xlsx") == [("A1", 2), ("A2", 3)]
+    assert con.execute("SELECT payload->'extras'->>'unit (单位)' FROM events.events "
+                       "WHERE aggregate_id = 'A2'").fetchone()[0] == "6"
+
+
+def test_missing_required_column_lists_the_labels_found(env):  # class 19: a hidden character becomes visible
+    con, raw, contract = env
+    contract("hidden")
+    write(raw / "hidden/a.csv", "CaseID,Rece\u200bived\nA1,2026-03-08\n")
+    r = _one(ingest_all(con, raw))
+    assert r.status == "rejected_file"
+    assert "required column 'received_at' is missing" in r.error
+    assert "labels found: 'CaseID', 'Rece\\u200bived'" in r.error
+
+
+def test_fill_merged_data_copies_a_merged_cell_down(env, tmp_path):  # class 18: the contract key reaches the reader
+    con, raw, contract = env
+    contract("mergedata", fmt="xlsx")
+    path = tmp_path / "contracts/mergedata.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "fill_merged_data: true\n", encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["工单编号", "受理时间", "所属街道"])
+    ws.append(["A1", "2026年3月8日", "海滨街道"])
+    ws.append(["A2", "2026年3月9日", None])
+    ws.merge_cells("C2:C3")
+    (raw / "mergedata").mkdir(parents=True)
+    wb.save(raw / "mergedata/a.xlsx")
+    r = _one(ingest_all(con, raw))
+    assert (r.status, r.rows_loaded) == ("loaded", 2), r.error
+    assert con.execute("SELECT aggregate_id, street FROM events.events ORDER BY 1").fetchall() == [
+        ("A1", "海滨街道"), ("A2", "海滨街道")]

@@ -5,7 +5,9 @@ Header resolution (docs/internals.md, section Readers):
 2. The next `header_rows` rows are the header. A merged range touching those rows has its top-left
    value copied into every cell of the range, then each column's parts are stripped and joined
    top-to-bottom with "-", skipping empty parts and a part equal to the one above it:
-   "基本信息" over "街道" -> "基本信息-街道"; a cell merged down both rows -> just its text.
+   "基本信息" over "街道" -> "基本信息-街道"; a cell merged down both rows -> just its text. A line break
+   inside a header cell (Alt+Enter) is folded first (`pipelines.ingest.header.fold_line_breaks`):
+   "检查\n时间" -> "检查时间", "unit\n(单位)" -> "unit (单位)".
 3. A column without any header text is labelled "Column<N>" (N = 1-based sheet column, Excel's
    own naming). Columns whose label is such a placeholder (blank, or literally "Column<N>" as
    some exports write) and that hold no data in any data row are dropped (noted); columns with a
@@ -21,6 +23,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Callable, Iterator
+
+from pipelines.ingest.header import fold_line_breaks
 
 from ._table import RawTable, ReaderError
 
@@ -57,7 +61,7 @@ def _resolve_labels(header: list[Cells], first_row: int, width: int, merged: lis
     for c in range(width):
         parts: list[str] = []
         for row in grid:
-            part = (row[c] or "").strip()
+            part = fold_line_breaks(row[c] or "").strip()
             if part and (not parts or parts[-1] != part):
                 parts.append(part)
         labels.append("-".join(parts))
