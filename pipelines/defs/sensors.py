@@ -6,8 +6,8 @@ triggers, and touching a file without changing it does not. To avoid re-hashing 
 tick, the cursor also caches each path's sha256 under its (size, mtime_ns, ctime_ns, inode) stat; any
 write changes ctime, which a copy cannot preserve, so a stale cache entry cannot hide new content.
 Files named ``.*``, ``~$*``, ``*.part``, ``*.tmp``, ``*.crdownload`` are ignored: copy into ``raw/``
-under such a name and rename when complete. Documentation (``.md``, ``.txt``, ``.yaml``) is ignored as
-by the ingest.
+under such a name and rename when complete. Documentation (``.md``, ``.yaml``) is ignored as by the
+ingest; ``.txt`` is considered (a contract may read fixed-width ``*.txt`` exports).
 """
 
 
@@ -35,12 +35,12 @@ from pipelines.defs.schedules import NIGHTLY_JOB, nightly_refresh
 from pipelines.publish import record_failure
 from pipelines.warehouse import Warehouse
 
-_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".md", ".txt", ".yaml", ".yml")
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".md", ".yaml", ".yml")
 
 
 def is_candidate(rel: Path) -> bool:
     """True for files the sensor considers: no hidden part, no Office lock file, no partial download,
-    no documentation (.md, .txt, .yaml: the ingest ignores those too)."""
+    no documentation (.md, .yaml: the ingest ignores those too; a .txt file may be a fixed-width export)."""
     if any(part.startswith(".") for part in rel.parts):
         return False
     return not (rel.name.startswith("~$") or rel.name.lower().endswith(_IGNORED_SUFFIXES))

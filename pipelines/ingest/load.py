@@ -73,7 +73,7 @@ def _raw_files(raw_dir: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             p = Path(root) / name
-            if name.startswith(".") or p.suffix.lower() in IGNORED_SUFFIXES:
+            if name.startswith("."):
                 continue
             out.append(p)
     return out
@@ -82,8 +82,8 @@ def _raw_files(raw_dir: Path) -> list[Path]:
 def plan(raw_dir: Path, contracts: list[Contract] | None = None) -> tuple[list[tuple[Path, Contract]], list[Path]]:
     """Match every file under ``raw_dir`` to its contract.
 
-    Returns (matched pairs in path order, unmatched files). Documentation files (.md, .txt, .yaml) and
-    hidden files are ignored.
+    Returns (matched pairs in path order, unmatched files). Hidden files are ignored, and so are documentation
+    files (.md, .txt, .yaml) unless a contract's pattern names their suffix (a fixed-width export ``*.txt``).
 
     Raises:
         ContractError: a file matches more than one contract.
@@ -92,7 +92,11 @@ def plan(raw_dir: Path, contracts: list[Contract] | None = None) -> tuple[list[t
     matched, unmatched = [], []
     for p in _raw_files(raw_dir):
         rel = p.relative_to(raw_dir).as_posix()
-        hits = [c for c in contracts if c.matches(rel)]
+        suffix = p.suffix.lower()
+        hits = [c for c in contracts if c.matches(rel)
+                and (suffix not in IGNORED_SUFFIXES or any(g.lower().endswith(suffix) for g in c.match))]
+        if not hits and suffix in IGNORED_SUFFIXES:
+            continue
         if len(hits) > 1:
             raise ContractError(f"{rel} matches several contracts: {', '.join(c.source for c in hits)}")
         if hits:
@@ -225,7 +229,8 @@ def _file_rejected(con, result: FileResult, contract: Contract, fp, started, rec
     result.status, result.error = "rejected_file", message
     # text formats with one record per line can say how many rows the refused file held (blank JSON lines are no
     # records but are counted here: an upper bound); workbooks and JSON documents cannot without being read
-    text_rows = {"csv": fp.lines - contract.skip_rows - contract.header_rows, "jsonl": fp.lines}
+    text_rows = {"csv": fp.lines - contract.skip_rows - contract.header_rows, "jsonl": fp.lines,
+                 "fixed_width": fp.lines - contract.skip_rows - contract.header_rows}
     data_rows = max(0, text_rows.get(contract.format, 0))
     if result.rows_in_file is None:
         result.rows_in_file = data_rows
@@ -389,7 +394,7 @@ def _load(con, path: Path, rel: str, contract: Contract, fp, tmp_dir: Path, pref
     result.warnings = header.warnings + staged.notes
     if result.rows_in_file == 0:  # loads cleanly, but an export with a header and no rows is worth a look
         result.warnings.append("no data rows (header only)")
-    if contract.format in ("csv", "jsonl") and fp.size_bytes and not fp.ends_with_newline:
+    if contract.format in ("csv", "jsonl", "fixed_width") and fp.size_bytes and not fp.ends_with_newline:
         # most exports end their last line; one cut short mid-record may still parse (a shorter last value)
         result.warnings.append(f"the last line ({fp.lines}) has no line end: if the export was cut short, "
                                f"check that line's record against the source")

@@ -140,6 +140,21 @@ def test_undecodable_byte_rejects_the_file_with_offset_and_line(env):
     offset = len(good) + 2
     assert f"gb18030: invalid byte at offset {offset}, line 3" in r.error and "a.dat" in r.error
     assert con.execute("SELECT count(*) FROM events.events").fetchone()[0] == 0
+    assert (r.rows_in_file, r.rows_rejected) == (2, 2)  # its two data lines are accounted as rejected
+
+
+def test_a_txt_export_loads_when_the_pattern_names_the_suffix(env, tmp_path):
+    """.txt is documentation in the raw folder unless a contract's pattern names the suffix."""
+    con, raw, contract = env
+    path = contract("txt")
+    path.write_text(path.read_text(encoding="utf-8").replace('match: ["txt/*"]', 'match: ["txt/*.txt"]'),
+                    encoding="utf-8")
+    write(raw / "txt/cases.txt", HEADER + "\n" + record("A1", date(2026, 3, 8), "鲤中街道", "1.00") + "\n")
+    write(raw / "notes/README.txt", "how these exports are made\n")
+    from pipelines.ingest.load import unmatched_files
+    results = ingest_all(con, raw)
+    assert list(results) == ["txt/cases.txt"] and results["txt/cases.txt"].rows_loaded == 1
+    assert unmatched_files(raw) == []  # the README is documentation, not an unmatched export
 
 
 def test_byte_positions_count_a_gbk_character_as_two(env):
