@@ -6,8 +6,8 @@ triggers, and touching a file without changing it does not. To avoid re-hashing 
 tick, the cursor also caches each path's sha256 under its (size, mtime_ns, ctime_ns, inode) stat; any
 write changes ctime, which a copy cannot preserve, so a stale cache entry cannot hide new content.
 Files named ``.*``, ``~$*``, ``*.part``, ``*.tmp``, ``*.crdownload`` are ignored: copy into ``raw/``
-under such a name and rename when complete. Documentation (``.md``, ``.yaml``) is ignored as by the
-ingest; ``.txt`` is considered (a contract may read fixed-width ``*.txt`` exports).
+under such a name and rename when complete. Documentation (``.md``, ``.txt``, ``.yaml``) is ignored as
+by the ingest, unless a contract's pattern names the suffix (a fixed-width ``*.txt`` export).
 """
 
 
@@ -32,18 +32,30 @@ from dagster import (
 
 from pipelines.defs.failures import summarize_failure
 from pipelines.defs.schedules import NIGHTLY_JOB, nightly_refresh
+from pipelines.ingest.contract import ContractError, load_contracts
+from pipelines.ingest.load import IGNORED_SUFFIXES
 from pipelines.publish import record_failure
 from pipelines.warehouse import Warehouse
 
-_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", ".md", ".yaml", ".yml")
+_IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload")
 
 
 def is_candidate(rel: Path) -> bool:
-    """True for files the sensor considers: no hidden part, no Office lock file, no partial download,
-    no documentation (.md, .yaml: the ingest ignores those too; a .txt file may be a fixed-width export)."""
+    """True for files the sensor considers: no hidden part, no Office lock file, no partial download, no
+    documentation (.md, .txt, .yaml) unless a contract's pattern names the suffix, exactly as the ingest
+    (``pipelines.ingest.load.plan``) decides."""
     if any(part.startswith(".") for part in rel.parts):
         return False
-    return not (rel.name.startswith("~$") or rel.name.lower().endswith(_IGNORED_SUFFIXES))
+    if rel.name.startswith("~$") or rel.name.lower().endswith(_IGNORED_SUFFIXES):
+        return False
+    suffix = rel.suffix.lower()
+    if suffix not in IGNORED_SUFFIXES:
+        return True
+    try:
+        contracts = load_contracts()
+    except ContractError:  # the refresh reports a broken contract; a documentation file never triggers one
+        return False
+    return any(g.lower().endswith(suffix) and c.matches(rel.as_posix()) for c in contracts for g in c.match)
 
 
 def sha256_of(path: Path) -> str:

@@ -73,6 +73,25 @@ def test_partial_and_documentation_files_are_ignored(tmp_path):
     assert new == ["big.csv"]
 
 
+def test_a_txt_export_a_contract_names_is_watched(tmp_path, monkeypatch):
+    """A fixed-width ``*.txt`` export triggers like any export when a contract's pattern names ``.txt``."""
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "fw.yaml").write_text(
+        'source: t_fw\nsource_system: t\nkind: complaints\nmatch: ["fw/*.txt"]\nformat: fixed_width\n'
+        'fixed_width: {columns: {id: [1, 4], at: [5, 14]}}\ntimezone: Asia/Shanghai\n'
+        'columns:\n  id: {required: true}\n  at: {type: timestamp, required: true}\nkey: [id]\n'
+        'events:\n  - {type: complaint_received, aggregate: {type: complaint, id: id}, occurred_at: at}\n',
+        encoding="utf-8")
+    monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
+    raw = tmp_path / "raw"
+    (raw / "fw").mkdir(parents=True)
+    (raw / "fw" / "cases.txt").write_text("id  at\nA1  2026-03-08\n", encoding="utf-8")
+    (raw / "notes.txt").write_text("x", encoding="utf-8")
+    new, _ = evaluate_raw_folder(raw, None)
+    assert new == ["fw/cases.txt"]
+
+
 def test_missing_raw_folder_is_not_an_error(tmp_path):
     new, cursor = evaluate_raw_folder(Path(tmp_path / "nope"), None)
     assert new == [] and json.loads(cursor) == {"seen": [], "stat": {}}
