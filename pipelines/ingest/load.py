@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 from pipelines import settings
 from pipelines.eventstore.store import active_load_for_path
