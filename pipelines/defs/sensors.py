@@ -33,29 +33,29 @@ from dagster import (
 from pipelines.defs.failures import summarize_failure
 from pipelines.defs.schedules import NIGHTLY_JOB, nightly_refresh
 from pipelines.ingest.contract import ContractError, load_contracts
-from pipelines.ingest.load import IGNORED_SUFFIXES
+from pipelines.ingest.load import IGNORED_SUFFIXES, matching_contracts
 from pipelines.publish import record_failure
 from pipelines.warehouse import Warehouse
 
 _IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload")
 
 
-def is_candidate(rel: Path) -> bool:
+def is_candidate(rel: Path, contracts: list | None = None) -> bool:
     """True for files the sensor considers: no hidden part, no Office lock file, no partial download, no
-    documentation (.md, .txt, .yaml) unless a contract's pattern names the suffix, exactly as the ingest
-    (``pipelines.ingest.load.plan``) decides."""
+    documentation (.md, .txt, .yaml) unless a contract reads it, exactly as the ingest decides
+    (``pipelines.ingest.load.matching_contracts``). ``contracts``: the loaded contracts (None: load them)."""
     if any(part.startswith(".") for part in rel.parts):
         return False
     if rel.name.startswith("~$") or rel.name.lower().endswith(_IGNORED_SUFFIXES):
         return False
-    suffix = rel.suffix.lower()
-    if suffix not in IGNORED_SUFFIXES:
+    if rel.suffix.lower() not in IGNORED_SUFFIXES:
         return True
-    try:
-        contracts = load_contracts()
-    except ContractError:  # the refresh reports a broken contract; a documentation file never triggers one
-        return False
-    return any(g.lower().endswith(suffix) and c.matches(rel.as_posix()) for c in contracts for g in c.match)
+    if contracts is None:
+        try:
+            contracts = load_contracts()
+        except ContractError:  # the refresh reports a broken contract; a documentation file never triggers one
+            return False
+    return bool(matching_contracts(rel.as_posix(), contracts))
 
 
 def sha256_of(path: Path) -> str:
@@ -78,12 +78,16 @@ def fingerprint_folder(raw_dir: Path, stat_cache: dict[str, list] | None = None)
     cache: dict[str, list] = {}
     if not raw_dir.is_dir():
         return shas, cache
+    try:  # once per scan, for the documentation-suffixed files (is_candidate)
+        contracts = load_contracts()
+    except ContractError:
+        contracts = []
     for root, dirs, files in os.walk(raw_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(root) / name
             rel = path.relative_to(raw_dir)
-            if not is_candidate(rel):
+            if not is_candidate(rel, contracts):
                 continue
             try:
                 st = path.stat()

@@ -78,6 +78,15 @@ def _raw_files(raw_dir: Path) -> list[Path]:
     return out
 
 
+def matching_contracts(rel: str, contracts: list[Contract]) -> list[Contract]:
+    """The contracts that read the file at ``rel`` (relative to the raw folder, '/' separated): their patterns
+    match it, and for a documentation suffix (.md, .txt, .yaml) the pattern also names that suffix (a fixed-width
+    ``*.txt`` export), so a README beside the exports is never read as one."""
+    suffix = Path(rel).suffix.lower()
+    return [c for c in contracts if c.matches(rel)
+            and (suffix not in IGNORED_SUFFIXES or any(g.lower().endswith(suffix) for g in c.match))]
+
+
 def plan(raw_dir: Path, contracts: list[Contract] | None = None) -> tuple[list[tuple[Path, Contract]], list[Path]]:
     """Match every file under ``raw_dir`` to its contract.
 
@@ -91,10 +100,8 @@ def plan(raw_dir: Path, contracts: list[Contract] | None = None) -> tuple[list[t
     matched, unmatched = [], []
     for p in _raw_files(raw_dir):
         rel = p.relative_to(raw_dir).as_posix()
-        suffix = p.suffix.lower()
-        hits = [c for c in contracts if c.matches(rel)
-                and (suffix not in IGNORED_SUFFIXES or any(g.lower().endswith(suffix) for g in c.match))]
-        if not hits and suffix in IGNORED_SUFFIXES:
+        hits = matching_contracts(rel, contracts)
+        if not hits and p.suffix.lower() in IGNORED_SUFFIXES:
             continue
         if len(hits) > 1:
             raise ContractError(f"{rel} matches several contracts: {', '.join(c.source for c in hits)}")

@@ -8,6 +8,27 @@ from pipelines.ingest.contract import KINDS
 from pipelines.ingest.load import FileResult, ingest_kind
 
 
+CALLS_CONTRACT = """
+source: t_calls
+source_system: tcalls
+kind: complaints
+match: ["calls/*"]
+format: csv
+timezone: Asia/Shanghai
+columns:
+  id: {type: id, required: true}
+  at: {type: timestamp, required: true}
+  street: {}
+key: [id]
+events:
+  - type: complaint_received
+    aggregate: {type: complaint, id: id}
+    occurred_at: at
+    fields: {street: street}
+"""
+"""A small complaints contract (id, at, street) reading ``calls/*``."""
+
+
 def write(path: Path, text: str | bytes, encoding: str = "utf-8") -> Path:
     """Write ``text`` (str encoded with ``encoding``, or raw bytes) to ``path``, creating folders."""
     path.parent.mkdir(parents=True, exist_ok=True)

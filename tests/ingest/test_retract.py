@@ -107,33 +107,13 @@ def test_status_and_rejects_refuse_a_missing_warehouse_folder(tmp_path):
         assert out.returncode == 1 and f"no warehouse folder at {tmp_path / 'typo'}" in out.stderr, out.stderr
 
 
-CALLS = """
-source: t_calls
-source_system: tcalls
-kind: complaints
-match: ["calls/*"]
-format: csv
-timezone: Asia/Shanghai
-columns:
-  id: {{type: id, required: true}}
-  at: {{type: timestamp, required: true}}
-  street: {{aliases: [{street_alias}]}}
-key: [id]
-events:
-  - type: complaint_received
-    aggregate: {{type: complaint, id: id}}
-    occurred_at: at
-    fields: {{street: street}}
-"""
-
-
 def test_a_file_retracted_for_its_contract_loads_again_once_the_contract_is_fixed(tmp_path, monkeypatch):
     """Retract, fix the contract, refresh: the same bytes load under the new contract version (a new load,
     the retracted one stays in the history); under the unchanged contract they stay retracted (skipped)."""
-    from tests.ingest.helpers import ingest_all, write
+    from tests.ingest.helpers import CALLS_CONTRACT, ingest_all, write
     contracts, raw = tmp_path / "contracts", tmp_path / "raw"
     monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
-    write(contracts / "calls.yaml", CALLS.format(street_alias="Road"))  # the export's column is 街道: unmatched
+    write(contracts / "calls.yaml", CALLS_CONTRACT.replace("street: {}", "street: {aliases: [Road]}"))  # the export's column is 街道: unmatched
     write(raw / "calls/a.csv", "id,at,街道\n1,2026-03-08 09:00:00,Xinhua\n")
     con = duckdb.connect(str(tmp_path / "build.duckdb"))
     ensure_schema(con)
@@ -141,7 +121,7 @@ def test_a_file_retracted_for_its_contract_loads_again_once_the_contract_is_fixe
     assert con.execute("SELECT street FROM events.events").fetchall() == [(None,)]
     retract_load(con, first.load_id, "wrong contract: street not read", by="ops")
     assert ingest_all(con, raw)["calls/a.csv"].skipped  # same contract: stays retracted
-    write(contracts / "calls.yaml", CALLS.format(street_alias="街道"))
+    write(contracts / "calls.yaml", CALLS_CONTRACT.replace("street: {}", "street: {aliases: [街道]}"))
     again = ingest_all(con, raw)["calls/a.csv"]
     assert (again.skipped, again.status, again.rows_loaded) == (False, "loaded", 1)
     assert again.load_id != first.load_id

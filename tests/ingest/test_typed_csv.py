@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.eventstore.store import ensure_schema
 from pipelines.ingest.load import _keeps_order
-from tests.ingest.helpers import ingest_all, write
+from tests.ingest.helpers import CALLS_CONTRACT, ingest_all, write
 
 SENSORS = """
 source: t_sens_{zone_key}
@@ -36,25 +36,6 @@ readings:
   sensor_type: sensor_type
   unit: unit
   sentinels: [-9999]
-"""
-
-EVENTS = """
-source: t_calls
-source_system: tcalls
-kind: complaints
-match: ["calls/*"]
-format: csv
-timezone: Asia/Shanghai
-columns:
-  id: {type: id, required: true}
-  at: {type: timestamp, required: true}
-  street: {}
-key: [id]
-events:
-  - type: complaint_received
-    aggregate: {type: complaint, id: id}
-    occurred_at: at
-    fields: {street: street}
 """
 
 HEADER = "device_id,sensor_type,ts,value,unit\n"
@@ -87,7 +68,7 @@ def _load(tmp_path, monkeypatch, typed: bool, files: dict[str, str]) -> duckdb.D
     contracts = root / "contracts"
     write(contracts / "sh.yaml", SENSORS.format(zone="Asia/Shanghai", zone_key="sh"))
     write(contracts / "chi.yaml", SENSORS.format(zone="America/Chicago", zone_key="chi"))
-    write(contracts / "calls.yaml", EVENTS)
+    write(contracts / "calls.yaml", CALLS_CONTRACT)
     monkeypatch.setenv("CSW_CONTRACTS_DIR", str(contracts))
     monkeypatch.setenv("CSW_INGEST_TYPED_CSV", "1" if typed else "0")
     for rel, text in files.items():
